@@ -1,0 +1,42 @@
+# khabar: `make run` and `make test` are all a new machine needs; both set up first when needed.
+PY ?= python3
+BIN := .venv/bin
+SHARED ?= ../shared
+# camel-tools data source: $KHABAR_CAMEL_DATA_SRC, else ../shared/camel_data, else camel_data's download.
+CAMEL_SRC ?= $(or $(KHABAR_CAMEL_DATA_SRC),$(SHARED)/camel_data)
+CAMEL_DIR := .camel_data
+DB := $(CAMEL_DIR)/data/morphology_db/calima-msa-r13/morphology.db
+INPUT ?= seeds/*.txt
+WAREHOUSE ?= warehouse
+
+.PHONY: setup run test bench clean
+setup: .venv/.installed $(DB)
+
+# camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
+.venv/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv .venv
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -c constraints.txt camel-tools
+	touch $@
+
+$(DB):
+	mkdir -p $(dir $(DB))
+	if [ -f "$(CAMEL_SRC)/morphology_db_calima-msa-r13.db.gz" ]; then \
+	  gunzip -c "$(CAMEL_SRC)/morphology_db_calima-msa-r13.db.gz" > $(DB).tmp; \
+	  cp "$(CAMEL_SRC)/catalogue.json" $(CAMEL_DIR)/catalogue.json; \
+	elif [ -f "$(CAMEL_SRC)/data/morphology_db/calima-msa-r13/morphology.db" ]; then \
+	  cp "$(CAMEL_SRC)/data/morphology_db/calima-msa-r13/morphology.db" $(DB).tmp; \
+	  cp "$(CAMEL_SRC)/catalogue.json" $(CAMEL_DIR)/catalogue.json; \
+	else \
+	  CAMELTOOLS_DATA=$(CURDIR)/$(CAMEL_DIR) $(BIN)/camel_data -i morphology-db-msa-r13 && exit 0; \
+	fi
+	mv $(DB).tmp $(DB)
+
+run: setup
+	$(BIN)/khabar run --input '$(INPUT)' --warehouse $(WAREHOUSE)
+
+test: setup
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf .venv $(CAMEL_DIR)

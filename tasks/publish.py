@@ -1,0 +1,205 @@
+"""Publish: stage a run's Parquet files, commit them atomically, keep DuckDB views over committed runs.
+
+Layout of a warehouse DIR:
+  DIR/<table>/<run_id>-<part>.parquet   committed data (one or more parts per run and table)
+  DIR/runs/<run_id>.parquet             the commit marker: a run exists once this file does
+  DIR/_staging/<run_id>/<table>/...     a run in progress; never read by views
+  DIR/khabar.duckdb                     one view per table, over committed runs only
+  DIR/.lock                             held (flock) by the one run writing to DIR
+
+A run writes only under _staging until commit. Commit moves its files into place and then writes
+the runs marker; views and readers filter on runs, so a killed run is never visible, and the next
+run (under the lock) deletes whatever an interrupted run left behind.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks.ingest import Seen
+from tasks.schema import TABLES, to_table
+
+DATA_TABLES = [t for t in TABLES if t != "runs"]
+DUCKDB_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
+                pa.bool_(): "BOOLEAN", pa.date32(): "DATE", pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+                pa.list_(pa.string()): "VARCHAR[]"}
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse lock."""
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
+
+
+@dataclass
+class Warehouse:
+    root: Path
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).absolute()
+
+    # ------------------------------------------------------------ locking and recovery
+
+    @contextmanager
+    def lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Exclusive writer lock; waits up to `wait` seconds, then raises WarehouseBusy."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        with open(path, "a+") as f:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        f.seek(0)
+                        holder = f.read().strip() or "unknown"
+                        raise WarehouseBusy(f"another khabar run is writing to {self.root} ({holder}); "
+                                            "wait for it to finish or use --wait SECONDS") from None
+                    time.sleep(0.5)
+            f.seek(0)
+            f.truncate()
+            f.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+            f.flush()
+            try:
+                yield
+            finally:
+                f.truncate(0)
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def committed(self) -> set[str]:
+        return {p.stem for p in (self.root / "runs").glob("*.parquet")}
+
+    def recover(self) -> list[str]:
+        """Remove what interrupted runs left (staging, uncommitted parts). Call under the lock."""
+        done = self.committed()
+        removed = []
+        staging = self.root / "_staging"
+        if staging.exists():
+            removed += [str(p) for p in staging.iterdir()]
+            shutil.rmtree(staging)
+        for t in DATA_TABLES:
+            for p in (self.root / t).glob("*.parquet"):
+                if p.name.split("-part")[0] not in done:
+                    p.unlink()
+                    removed.append(str(p))
+        for p in (self.root / "runs").glob("*.tmp"):
+            p.unlink()
+            removed.append(str(p))
+        return removed
+
+    # ------------------------------------------------------------ reading committed state
+
+    def files(self, table: str) -> list[str]:
+        return sorted(str(p) for p in (self.root / table).glob("*.parquet"))
+
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """A table's committed rows (call under the lock, after recover())."""
+        files = self.files(table)
+        if not files:
+            return TABLES[table].schema.empty_table().select(columns or TABLES[table].names)
+        return pq.ParquetDataset(files, schema=TABLES[table].schema).read(columns=columns)
+
+    def seen(self) -> Seen:
+        """Keys already in the warehouse, for dedup at ingest."""
+        docs = self.read("documents", ["doc_id"]).column(0).to_pylist()
+        src = self.read("sources", ["source_id", "source_path"]).to_pylist()
+        rej = self.read("rejects", ["source_id", "source_path", "stage", "reason"]).to_pylist()
+        return Seen(set(docs), {(r["source_id"], r["source_path"]) for r in src},
+                    {(r["source_id"], r["source_path"], r["stage"], r["reason"]) for r in rej})
+
+    # ------------------------------------------------------------ writing
+
+    def stage(self, run_id: str, table: str, data: pa.Table | list[dict], part: int) -> int:
+        """Write one part of a table for a run into staging; returns rows written."""
+        if isinstance(data, list):
+            data = to_table(table, [{**r, "run_id": run_id} for r in data])
+        d = self.root / "_staging" / run_id / table
+        d.mkdir(parents=True, exist_ok=True)
+        pq.write_table(data.cast(TABLES[table].schema), d / f"{run_id}-part{part:05d}.parquet", compression="zstd")
+        return data.num_rows
+
+    def commit(self, run_id: str, run_row: dict) -> None:
+        """Move staged parts into place, then write the runs marker (the atomic step)."""
+        staged = self.root / "_staging" / run_id
+        for t in DATA_TABLES:
+            dest = self.root / t
+            dest.mkdir(parents=True, exist_ok=True)
+            if not self.files(t) and not any((staged / t).glob("*.parquet")):
+                self.stage(run_id, t, TABLES[t].schema.empty_table(), 0)  # every table keeps a file for readers
+            for p in sorted((staged / t).glob("*.parquet")):
+                os.replace(p, dest / p.name)
+            _fsync_dir(dest)
+        marker = self.root / "runs" / f"{run_id}.parquet"
+        marker.parent.mkdir(exist_ok=True)
+        tmp = marker.with_suffix(".tmp")
+        pq.write_table(to_table("runs", [{**run_row, "run_id": run_id}]), tmp)
+        os.replace(tmp, marker)
+        _fsync_dir(marker.parent)
+        shutil.rmtree(staged, ignore_errors=True)
+
+    def abort(self, run_id: str) -> None:
+        shutil.rmtree(self.root / "_staging" / run_id, ignore_errors=True)
+
+    # ------------------------------------------------------------ DuckDB views
+
+    def view_sql(self) -> str:
+        """CREATE VIEW statements: each table over its committed runs (a typed empty view before any)."""
+        runs = _glob_sql(self.root / "runs")
+        out = []
+        for t, spec in TABLES.items():
+            if not self.files(t):
+                cols = ", ".join(f'NULL::{DUCKDB_TYPES[c.type]} AS "{c.name}"' for c in spec.cols)
+                out.append(f"CREATE OR REPLACE VIEW {t} AS SELECT {cols} WHERE false;")
+                continue
+            src = f"read_parquet({_glob_sql(self.root / t)}, union_by_name = true)"
+            where = "" if t == "runs" else f" WHERE run_id IN (SELECT run_id FROM read_parquet({runs}))"
+            out.append(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM {src}{where};")
+        return "\n".join(out)
+
+    def write_views(self) -> Path:
+        """(Re)build khabar.duckdb beside the tables; a new file replaces the old atomically, so
+        analysts holding the old one open keep working (their views glob the same files)."""
+        db = self.root / "khabar.duckdb"
+        tmp = db.with_suffix(".duckdb.tmp")
+        tmp.unlink(missing_ok=True)
+        with duckdb.connect(str(tmp)) as con:
+            con.execute(self.view_sql())
+        os.replace(tmp, db)
+        return db
+
+
+def _glob_sql(d: Path) -> str:
+    return "'" + str(d / "*.parquet").replace("'", "''") + "'"
+
+
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def run_row(started: datetime, inputs: list[str], counts: dict[str, int], version: str) -> dict:
+    return {"started_at": started, "finished_at": datetime.now(timezone.utc), "pipeline_version": version,
+            "inputs": json.dumps(inputs, ensure_ascii=False), "records": counts.get("records", 0),
+            "new_documents": counts.get("documents", 0), "rejected": counts.get("rejects", 0),
+            "status": "completed" if counts.get("documents", 0) or counts.get("rejects", 0) or counts.get("sources", 0)
+            else "nothing_new"}

@@ -1,0 +1,208 @@
+"""The data contract: every warehouse table, its columns, keys and value domains.
+
+Parquet schemas (pyarrow), the Great Expectations suites (expectations/) and the DuckDB views
+(warehouse/) are all derived from the TABLES below; nothing else restates a column list.
+All start/end offsets are character offsets into documents.text (the raw decoded input).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+PIPELINE_VERSION = "0.1.0"
+
+# Value domains referenced by columns (GX derives `expect_column_values_to_be_in_set`).
+PLOVER_TYPES = (
+    "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
+    "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
+)
+ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE")
+REJECT_STAGES = ("ingest", "clean", "segment", "extract", "quality")
+MODALITIES = ("asserted", "future", "conditional", "readiness", "hypothetical", "question")
+DATE_GRANULARITY = ("day", "month", "year", "week", "relative", "publication")
+SENTENCE_KINDS = ("headline", "body", "list_item", "caption")
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    type: pa.DataType
+    nullable: bool = True
+    doc: str = ""
+    domain: tuple[str, ...] | None = None  # allowed values
+    min: float | None = None
+    max: float | None = None
+    regex: str | None = None  # values must match
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    cols: tuple[Col, ...]
+    key: tuple[str, ...]
+    spans: tuple[tuple[str, str], ...] = field(default=())  # (start, end) column pairs into documents.text
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, c.type, nullable=c.nullable, metadata={"doc": c.doc}) for c in self.cols],
+            metadata={"table": self.name, "doc": self.doc},
+        )
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.cols]
+
+    def col(self, name: str) -> Col:
+        return next(c for c in self.cols if c.name == name)
+
+
+S, I32, I64, F64, B = pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.bool_()
+TS = pa.timestamp("us", tz="UTC")
+D = pa.date32()
+HEX16 = r"^[0-9a-f]{16}$"
+RUN = Col("run_id", S, False, "run that wrote the row", regex=r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
+DOC = Col("doc_id", S, False, "stable content hash of documents.text", regex=HEX16)
+SENT = Col("sentence_id", I32, False, "sentence number within the document, from 0", min=0)
+START = Col("start", I32, False, "character offset into documents.text", min=0)
+END = Col("end", I32, False, "end offset (exclusive) into documents.text", min=1)
+CODE = r"^[A-Z]{3}[A-Z0-9]*$"
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("documents", "one row per distinct article (content-hash deduplicated)", (
+        DOC,
+        Col("source_id", S, False, "the input record's own id, else path#position"),
+        Col("source_path", S, False, "file the document was first read from"),
+        Col("title", S),
+        Col("published_at", TS, doc="publication time (UTC) when the input gives one"),
+        Col("url", S),
+        Col("outlet", S, doc="publisher or feed name when the input gives one"),
+        Col("text", S, False, "the raw decoded input text; every offset points into it"),
+        Col("n_chars", I32, False, min=1),
+        Col("parent_doc_id", S, doc="document this one was split from (a glued second article)", regex=HEX16),
+        Col("parent_offset", I32, doc="offset of this text inside the parent's text", min=0),
+        Col("encoding", S, doc="encoding the bytes were decoded from"),
+        Col("pipeline_version", S, False),
+        RUN,
+    ), key=("doc_id",)),
+    Table("sources", "every input record that became or repeated a document", (
+        Col("source_id", S, False),
+        Col("source_path", S, False),
+        DOC,
+        Col("is_new", B, False, "true where this record first brought the document in"),
+        RUN,
+    ), key=("source_id", "source_path")),
+    Table("rejects", "every input record or row that was quarantined, with why", (
+        Col("source_id", S, False),
+        Col("source_path", S, False),
+        Col("stage", S, False, domain=REJECT_STAGES),
+        Col("reason", S, False, "short reason code, e.g. empty, undecodable, not_arabic"),
+        Col("detail", S, doc="human-readable explanation"),
+        Col("doc_id", S, doc="document concerned, for rejects after ingest"),
+        Col("sample", S, doc="first characters of the record, for inspection"),
+        RUN,
+    ), key=("source_id", "source_path", "stage", "reason")),
+    Table("removed", "boilerplate spans removed by cleaning (audit)", (
+        DOC, START, END,
+        Col("rule", S, False, "rule id from seeds/boilerplate.csv"),
+        Col("text", S, False),
+        RUN,
+    ), key=("doc_id", "start"), spans=(("start", "end"),)),
+    Table("sentences", "sentences of the cleaned text", (
+        DOC, SENT, START, END,
+        Col("text", S, False, "documents.text[start:end]"),
+        Col("kind", S, False, domain=SENTENCE_KINDS),
+        RUN,
+    ), key=("doc_id", "sentence_id"), spans=(("start", "end"),)),
+    Table("tokens", "words and punctuation with morphology", (
+        DOC, SENT,
+        Col("token_index", I32, False, "token number within the sentence, from 0", min=0),
+        START, END,
+        Col("surface", S, False, "documents.text[start:end]"),
+        Col("norm", S, False, "normalised form used for matching"),
+        Col("lemma", S),
+        Col("pos", S),
+        Col("gloss", S),
+        Col("segments", pa.list_(S), False, "ATB clitic segmentation (ال not split)"),
+        RUN,
+    ), key=("doc_id", "sentence_id", "token_index"), spans=(("start", "end"),)),
+    Table("entities", "mentions of persons, organisations, places and dates", (
+        DOC, SENT, START, END,
+        Col("text", S, False),
+        Col("label", S, False, domain=ENTITY_LABELS),
+        Col("canonical", S, doc="canonical name from the dictionaries"),
+        Col("actor_code", S, doc="CAMEO-style actor code", regex=CODE),
+        Col("wikidata", S, regex=r"^Q[0-9]+$"),
+        Col("rule", S, doc="dictionary or rule that found it"),
+        RUN,
+    ), key=("doc_id", "start", "end", "label"), spans=(("start", "end"),)),
+    Table("events", "political events: who did what to whom, when and where", (
+        Col("event_id", S, False, "content hash of type, actors and date (same event, same id)", regex=HEX16),
+        Col("mention_id", S, False, "hash of doc_id and trigger offsets", regex=HEX16),
+        DOC, SENT,
+        Col("event_type", S, False, domain=PLOVER_TYPES),
+        Col("cameo_code", S, regex=r"^[0-9]{2,4}$"),
+        Col("goldstein", F64, min=-10, max=10),
+        Col("quad_class", I32, min=1, max=4),
+        Col("source_text", S), Col("source_code", S, regex=CODE),
+        Col("source_start", I32, min=0), Col("source_end", I32, min=1),
+        Col("target_text", S), Col("target_code", S, regex=CODE),
+        Col("target_start", I32, min=0), Col("target_end", I32, min=1),
+        Col("trigger_text", S, False),
+        START, END,
+        Col("negated", B, False),
+        Col("modality", S, False, domain=MODALITIES),
+        Col("reported_speech", B, False),
+        Col("location_text", S), Col("location_code", S),
+        Col("location_precision", S, domain=("country", "region", "city", "site")),
+        Col("event_date", D),
+        Col("date_granularity", S, domain=DATE_GRANULARITY),
+        Col("confidence", F64, False, min=0, max=1),
+        Col("rule", S, False, "pattern that fired"),
+        Col("mentions", I32, False, "mentions of this event_id in the run's documents", min=1),
+        RUN,
+    ), key=("mention_id",), spans=(("start", "end"), ("source_start", "source_end"), ("target_start", "target_end"))),
+    Table("quotes", "statements: who said what (GDELT GKG quotations)", (
+        Col("quote_id", S, False, regex=HEX16),
+        DOC, SENT,
+        Col("speaker_text", S), Col("speaker_code", S, regex=CODE),
+        Col("speaker_start", I32, min=0), Col("speaker_end", I32, min=1),
+        Col("verb", S, False),
+        START, END,
+        Col("text", S, False, "the quoted span"),
+        RUN,
+    ), key=("quote_id",), spans=(("start", "end"), ("speaker_start", "speaker_end"))),
+    Table("dq_results", "data-quality results per run, table and expectation", (
+        RUN,
+        Col("table", S, False),
+        Col("expectation", S, False),
+        Col("column", S),
+        Col("success", B, False),
+        Col("observed_value", S),
+        Col("unexpected_count", I64),
+        Col("element_count", I64),
+    ), key=("run_id", "table", "expectation", "column")),
+    Table("runs", "one row per committed run; the commit marker the views filter on", (
+        RUN,
+        Col("started_at", TS, False),
+        Col("finished_at", TS, False),
+        Col("pipeline_version", S, False),
+        Col("inputs", S, False, "input paths as given (JSON list)"),
+        Col("records", I64, False),
+        Col("new_documents", I64, False),
+        Col("rejected", I64, False),
+        Col("status", S, False, domain=("completed", "nothing_new")),
+    ), key=("run_id",)),
+)}
+
+
+def empty(name: str) -> pa.Table:
+    return TABLES[name].schema.empty_table()
+
+
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    """Rows (dicts) to an Arrow table in contract column order; missing keys become null."""
+    sch = TABLES[name].schema
+    return pa.Table.from_pylist([{c: r.get(c) for c in sch.names} for r in rows], schema=sch)

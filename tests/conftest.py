@@ -1,0 +1,34 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from tasks.config import ROOT, SHARED
+
+
+def _need(p: Path) -> Path:
+    assert p.exists(), f"test data missing: {p} (../shared must sit beside the checkout)"
+    return p
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return _need(SHARED)
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> list[Path]:
+    return sorted((ROOT / "seeds").glob("*.txt"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in _need(path).open(encoding="utf-8")]
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One temporary Prefect server for the whole session (flows need an API; starting one costs ~20 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
