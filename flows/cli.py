@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +15,13 @@ def main(argv: list[str] | None = None) -> int:
                      help="files, folders or globs (.txt .json .jsonl .html, optionally .gz)")
     run.add_argument("--warehouse", default="warehouse", metavar="DIR")
     run.add_argument("--batch-size", type=int, default=200, help="documents per task batch")
+    run.add_argument("--runner", choices=["thread", "process", "dask"], default="thread",
+                     help="where batches run: this process, a local process pool, or Dask")
+    run.add_argument("--workers", type=int, default=2, help="processes for the process/local Dask runner")
+    run.add_argument("--dask-address", metavar="tcp://HOST:PORT", help="use this existing Dask cluster")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild the warehouse from these inputs")
+    run.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                     help="skip input files last modified before this date")
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a concurrent run's lock")
     a = ap.parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -22,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     from tasks.publish import WarehouseBusy
 
     try:
-        summary = khabar(inputs=a.input, warehouse=a.warehouse, batch_size=a.batch_size, wait=a.wait)
+        summary = khabar(inputs=a.input, warehouse=a.warehouse, batch_size=a.batch_size, runner=a.runner,
+                         workers=a.workers, dask_address=a.dask_address, full_refresh=a.full_refresh,
+                         since=a.since, wait=a.wait)
     except WarehouseBusy as e:
         print(f"khabar: {e}", file=sys.stderr)
         return 3

@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,10 +84,17 @@ class Warehouse:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     def committed(self) -> set[str]:
-        return {p.stem for p in (self.root / "runs").glob("*.parquet")}
+        """Runs whose rows are current: committed, and not older than the latest full refresh."""
+        files = sorted((self.root / "runs").glob("*.parquet"))
+        if not files:
+            return set()
+        runs = pq.ParquetDataset(files, schema=TABLES["runs"].schema).read(["run_id", "started_at", "full_refresh"]).to_pylist()
+        latest = max((r["started_at"] for r in runs if r["full_refresh"]), default=None)
+        return {r["run_id"] for r in runs if latest is None or r["started_at"] >= latest}
 
     def recover(self) -> list[str]:
-        """Remove what interrupted runs left (staging, uncommitted parts). Call under the lock."""
+        """Remove what interrupted runs left (staging, uncommitted parts) and rows retired by a full
+        refresh. Call under the lock."""
         done = self.committed()
         removed = []
         staging = self.root / "_staging"
@@ -141,7 +148,7 @@ class Warehouse:
         for t in DATA_TABLES:
             dest = self.root / t
             dest.mkdir(parents=True, exist_ok=True)
-            if not self.files(t) and not any((staged / t).glob("*.parquet")):
+            if not any((staged / t).glob("*.parquet")) and (run_row["full_refresh"] or not self.files(t)):
                 self.stage(run_id, t, TABLES[t].schema.empty_table(), 0)  # every table keeps a file for readers
             for p in sorted((staged / t).glob("*.parquet")):
                 os.replace(p, dest / p.name)
@@ -153,6 +160,8 @@ class Warehouse:
         os.replace(tmp, marker)
         _fsync_dir(marker.parent)
         shutil.rmtree(staged, ignore_errors=True)
+        with suppress(OSError):  # left only if another run is staging, which the lock prevents
+            staged.parent.rmdir()
 
     def abort(self, run_id: str) -> None:
         shutil.rmtree(self.root / "_staging" / run_id, ignore_errors=True)
@@ -160,16 +169,17 @@ class Warehouse:
     # ------------------------------------------------------------ DuckDB views
 
     def view_sql(self) -> str:
-        """CREATE VIEW statements: each table over its committed runs (a typed empty view before any)."""
-        runs = _glob_sql(self.root / "runs")
-        out = []
+        """CREATE VIEW statements: each table over its current committed runs (typed and empty before any)."""
+        runs = f"read_parquet({_glob_sql(self.root / 'runs')})"
+        out = [f"CREATE OR REPLACE VIEW current_runs AS SELECT run_id FROM {runs} WHERE started_at >= "
+               f"coalesce((SELECT max(started_at) FROM {runs} WHERE full_refresh), '-infinity'::TIMESTAMPTZ);"]
         for t, spec in TABLES.items():
             if not self.files(t):
                 cols = ", ".join(f'NULL::{DUCKDB_TYPES[c.type]} AS "{c.name}"' for c in spec.cols)
                 out.append(f"CREATE OR REPLACE VIEW {t} AS SELECT {cols} WHERE false;")
                 continue
             src = f"read_parquet({_glob_sql(self.root / t)}, union_by_name = true)"
-            where = "" if t == "runs" else f" WHERE run_id IN (SELECT run_id FROM read_parquet({runs}))"
+            where = "" if t == "runs" else " WHERE run_id IN (SELECT run_id FROM current_runs)"
             out.append(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM {src}{where};")
         return "\n".join(out)
 
@@ -197,9 +207,9 @@ def _fsync_dir(d: Path) -> None:
         os.close(fd)
 
 
-def run_row(started: datetime, inputs: list[str], counts: dict[str, int], version: str) -> dict:
+def run_row(started: datetime, inputs: list[str], counts: dict[str, int], version: str, full_refresh: bool = False) -> dict:
+    new = counts.get("documents", 0) or counts.get("rejects", 0) or counts.get("sources", 0) or full_refresh
     return {"started_at": started, "finished_at": datetime.now(timezone.utc), "pipeline_version": version,
             "inputs": json.dumps(inputs, ensure_ascii=False), "records": counts.get("records", 0),
             "new_documents": counts.get("documents", 0), "rejected": counts.get("rejects", 0),
-            "status": "completed" if counts.get("documents", 0) or counts.get("rejects", 0) or counts.get("sources", 0)
-            else "nothing_new"}
+            "status": "completed" if new else "nothing_new", "full_refresh": full_refresh}

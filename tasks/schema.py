@@ -194,6 +194,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("new_documents", I64, False),
         Col("rejected", I64, False),
         Col("status", S, False, domain=("completed", "nothing_new")),
+        Col("full_refresh", B, False, "this run rebuilt the warehouse; earlier runs' rows are retired"),
     ), key=("run_id",)),
 )}
 

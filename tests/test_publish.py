@@ -20,13 +20,13 @@ def count(wh: Warehouse, table: str) -> int:
         return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-def run(wh: Warehouse, texts: list[str], commit: bool = True) -> str:
+def run(wh: Warehouse, texts: list[str], commit: bool = True, refresh: bool = False) -> str:
     from datetime import datetime, timezone
 
     rid = new_run_id()
     wh.stage(rid, "documents", [doc(t) for t in texts], 0)
     if commit:
-        wh.commit(rid, run_row(datetime.now(timezone.utc), ["x"], {"documents": len(texts)}, PIPELINE_VERSION))
+        wh.commit(rid, run_row(datetime.now(timezone.utc), ["x"], {"documents": len(texts)}, PIPELINE_VERSION, refresh))
         wh.write_views()
     return rid
 
@@ -77,3 +77,15 @@ def test_an_open_reader_does_not_block_a_commit(tmp_path, seed_paths):
     finally:
         reader.close()
     assert count(wh, "documents") == 3
+
+
+def test_full_refresh_retires_earlier_runs_atomically(tmp_path, seed_paths):
+    texts = [p.read_text(encoding="utf-8") for p in seed_paths]
+    wh = Warehouse(tmp_path)
+    run(wh, texts[:3])
+    run(wh, texts[3:])
+    run(wh, texts[:2], refresh=True)
+    assert count(wh, "documents") == 2  # only the refresh's generation is visible, at once
+    assert count(wh, "runs") == 3  # run history is kept
+    wh.recover()
+    assert len(wh.files("documents")) == 1 and wh.seen().docs == {doc_id(t) for t in texts[:2]}
