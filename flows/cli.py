@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a concurrent run's lock")
     a = ap.parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.pipeline import khabar  # imports prefect: after the environment is set
     from tasks.publish import WarehouseBusy
 
