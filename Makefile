@@ -38,5 +38,8 @@ run: setup
 test: setup
 	$(BIN)/pytest -q
 
+bench: setup
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf .venv $(CAMEL_DIR)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import date
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
                      help="skip input files last modified before this date")
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a concurrent run's lock")
+    run.add_argument("--json", action="store_true", help="print the run summary as one JSON line")
     a = ap.parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as e:
         print(f"khabar: {e}", file=sys.stderr)
         return 3
-    print(summary)
+    print(json.dumps(summary, default=str) if a.json else summary)
     return 0
 
 

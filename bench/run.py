@@ -1,0 +1,164 @@
+"""`make bench`: the whole pipeline (every stage, quality gates included) on SaudiNewsNet slices.
+
+Prints, per slice (1k, 5k, all 31,030 articles): articles/s and tokens/s end to end and per stage,
+peak RSS of the run's process tree, the re-run time over unchanged inputs; then Dask with 1 vs 2
+workers, and the uncached camel-tools Analyzer rate on a sample of the same text, with the ratio.
+One local Prefect server serves all runs, so its start-up is not counted.
+usage: python bench/run.py [--sizes 1000 5000 all] [--runner process] [--out bench/out]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet"
+sys.path.insert(0, str(ROOT))
+
+
+def records(n: int | None) -> list[dict]:
+    out: list[dict] = []
+    for f in sorted(CORPUS.glob("*.json.gz")):
+        out += json.load(gzip.open(f))
+        if n and len(out) >= n:
+            return out[:n]
+    return out
+
+
+def slice_file(n: int, out: Path) -> Path:
+    p = out / f"saudinewsnet-{n}.jsonl"
+    if not p.exists():
+        p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records(n)), encoding="utf-8")
+    return p
+
+
+@contextmanager
+def prefect_server(home: Path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/prefect"), "server", "start", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("Prefect server did not start")
+        yield env
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def run(env: dict, inputs: list[str], wh: Path, *extra: str) -> dict:
+    """One `khabar run` in a subprocess: its summary, wall time and peak RSS of the process tree."""
+    cmd = [sys.executable, "-m", "flows.cli", "run", "--warehouse", str(wh), "--json", "--input", *inputs, *extra]
+    t0, peak = time.monotonic(), 0
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            peak = max(peak, sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)]))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    out = proc.stdout.read()
+    if proc.returncode:
+        raise RuntimeError(f"run failed ({proc.returncode}): {out[-2000:]}")
+    summary = json.loads(out.strip().splitlines()[-1])
+    return {**summary, "wall": time.monotonic() - t0, "peak_rss_mb": peak / 2**20}
+
+
+def tokens(wh: Path) -> int:
+    with duckdb.connect(str(wh / "khabar.duckdb"), read_only=True) as con:
+        return con.execute("select count(*) from tokens").fetchone()[0]
+
+
+def analyzer_rate(sample_words: int = 3000) -> float:
+    """camel-tools' Analyzer with no cache, on distinct words of the corpus's first articles."""
+    from tasks.config import use_camel_data
+
+    use_camel_data()
+    from camel_tools.morphology.analyzer import Analyzer
+    from camel_tools.morphology.database import MorphologyDB
+    from camel_tools.tokenizers.word import simple_word_tokenize
+
+    words: dict[str, None] = {}
+    for r in records(2000):
+        for w in simple_word_tokenize(r["content"]):
+            words.setdefault(w)
+        if len(words) >= sample_words:
+            break
+    sample = list(words)[:sample_words]
+    an = Analyzer(MorphologyDB.builtin_db("calima-msa-r13"), "NOAN_PROP")  # cache_size=0: no cache
+    t0 = time.perf_counter()
+    for w in sample:
+        an.analyze(w)
+    return len(sample) / (time.perf_counter() - t0)
+
+
+def line(label: str, r: dict, n_tok: int) -> str:
+    s = r["seconds"]
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in r.get("stage_seconds", {}).items())
+    return (f"{label}: {r.get('records', 0):,} records, {r.get('documents', 0):,} documents, {n_tok:,} tokens in "
+            f"{s:.1f}s (wall {r['wall']:.1f}s): {r.get('records', 0) / s:,.0f} articles/s, {n_tok / s:,.0f} tokens/s; "
+            f"peak RSS {r['peak_rss_mb']:,.0f} MB\n    task time per stage: {stages}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", default=["1000", "5000", "all"])
+    ap.add_argument("--runner", default="process")
+    ap.add_argument("--workers", default="2")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    a = ap.parse_args()
+    a.out.mkdir(parents=True, exist_ok=True)
+    rate = analyzer_rate()
+    print(f"camel-tools Analyzer, no cache: {rate:,.0f} words/s", flush=True)
+    with tempfile.TemporaryDirectory() as home, prefect_server(Path(home)) as env:
+        first_rate = None
+        for size in a.sizes:
+            inputs = [str(CORPUS)] if size == "all" else [str(slice_file(int(size), a.out))]
+            wh = a.out / f"wh-{size}"
+            subprocess.run(["rm", "-rf", str(wh)], check=True)
+            r = run(env, inputs, wh, "--runner", a.runner, "--workers", a.workers)
+            n_tok = tokens(wh)
+            print(line(f"[{size}] first run", r, n_tok), flush=True)
+            again = run(env, inputs, wh, "--runner", a.runner, "--workers", a.workers)
+            print(f"[{size}] re-run over unchanged inputs: {again['seconds']:.1f}s "
+                  f"({again['seconds'] / r['seconds']:.1%} of the first run), {again.get('documents', 0)} new documents",
+                  flush=True)
+            first_rate = first_rate or n_tok / r["seconds"]
+            print(f"[{size}] tokens/s vs uncached analyzer words/s: {n_tok / r['seconds'] / rate:.1f}x", flush=True)
+        size = a.sizes[0]
+        inputs = [str(CORPUS)] if size == "all" else [str(slice_file(int(size), a.out))]
+        secs = {}
+        for w in ("1", "2"):
+            wh = a.out / f"wh-dask-{w}"
+            subprocess.run(["rm", "-rf", str(wh)], check=True)
+            secs[w] = run(env, inputs, wh, "--runner", "dask", "--workers", w)["seconds"]
+            print(f"[{size}] dask {w} worker(s): {secs[w]:.1f}s", flush=True)
+        print(f"[{size}] dask speed-up 2 vs 1 workers: {secs['1'] / secs['2']:.2f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()
