@@ -7,6 +7,8 @@ import os
 import sys
 from datetime import date
 
+from flows.report_cli import add_report_command
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="khabar", description="Arabic news -> event warehouse")
@@ -25,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="skip input files last modified before this date")
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a concurrent run's lock")
     run.add_argument("--json", action="store_true", help="print the run summary as one JSON line")
+    add_report_command(sub)
     a = ap.parse_args(argv)
+    if a.cmd == "report":  # no Prefect needed
+        return a.handler(a)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.pipeline import khabar  # imports prefect: after the environment is set

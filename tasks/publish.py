@@ -189,7 +189,8 @@ class Warehouse:
         db = self.root / "khabar.duckdb"
         tmp = db.with_suffix(".duckdb.tmp")
         tmp.unlink(missing_ok=True)
-        with duckdb.connect(str(tmp)) as con:
+        # v1.0.0 storage: the DuckDB CLI from PyPI (duckdb-cli 1.5) can open the file too.
+        with duckdb.connect(str(tmp), config={"storage_compatibility_version": "v1.0.0"}) as con:
             con.execute(self.view_sql())
         os.replace(tmp, db)
         return db
