@@ -9,7 +9,7 @@ DB := $(CAMEL_DIR)/data/morphology_db/calima-msa-r13/morphology.db
 INPUT ?= seeds/*.txt
 WAREHOUSE ?= warehouse
 
-.PHONY: setup run test bench clean
+.PHONY: setup browser run test bench clean
 setup: .venv/.installed $(DB)
 
 # camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
@@ -35,8 +35,14 @@ $(DB):
 run: setup
 	$(BIN)/khabar run --input '$(INPUT)' --warehouse $(WAREHOUSE)
 
-test: setup
+test: setup browser
 	$(BIN)/pytest -q
+
+# Headless Chromium (Debian's) and a font with Arabic, for the UI and report browser tests.
+browser:
+	command -v chromium >/dev/null && fc-list | grep -qi dejavu || { \
+	  [ "$$(id -u)" = 0 ] || { echo "browser tests need: apt-get install chromium chromium-driver fonts-dejavu-core"; exit 1; }; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; }
 
 bench: setup
 	$(BIN)/python bench/run.py
