@@ -7,34 +7,48 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+import pyarrow as pa
 from prefect import flow, get_client, get_run_logger, task
+from prefect.cache_policies import NONE
 from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from tasks import ingest
+from tasks import ingest, quality
+from tasks.entities import entities_task
+from tasks.events import events_task
 from tasks.ingest import Item
 from tasks.publish import Warehouse, new_run_id, run_row
-from tasks.schema import PIPELINE_VERSION
+from tasks.schema import PIPELINE_VERSION, to_table
+from tasks.segment import text_task
 
 Runner = Literal["thread", "process", "dask"]
 read_task = task(ingest.read_files, name="read", retries=2, retry_delay_seconds=[1, 5])
 
 
-@task(name="stage", retries=2, retry_delay_seconds=[1, 5])
-def stage_task(wh: Warehouse, run_id: str, part: int, tables: dict[str, list[dict]]) -> dict[str, int]:
-    return {t: wh.stage(run_id, t, rows, part) for t, rows in tables.items() if len(rows)}
+@task(name="stage", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+def stage_task(wh: Warehouse, run_id: str, part: int,
+               tables: dict[str, pa.Table | list[dict]]) -> tuple[dict[str, int], pa.Table | None]:
+    """Stage a batch's tables; its dq_results come back to be combined into one set per run."""
+    counts = {t: wh.stage(run_id, t, rows, part) for t, rows in tables.items() if len(rows) and t != "dq_results"}
+    return counts, tables.get("dq_results")
 
 
-@task(name="commit")
+@task(name="commit", cache_policy=NONE)
 def commit_task(wh: Warehouse, run_id: str, row: dict) -> Path:
     wh.commit(run_id, row)
     return wh.write_views()
 
 
-@task(name="documents")
-def documents_task(docs: list[dict]) -> dict[str, list[dict]]:
-    return {"documents": [{**d, "pipeline_version": PIPELINE_VERSION} for d in docs]}
+@task(name="gate", cache_policy=NONE)
+def gate_task(run_id: str, rows: dict[str, list[dict]], extracted: tuple[list[dict], list[dict]],
+              entities: list[dict], max_reject_share: float) -> dict[str, pa.Table]:
+    """Contract tables of one batch through the quality gates: what passes, plus rejects and dq_results."""
+    events, quotes = extracted
+    tables = {t: to_table(t, [{**r, "run_id": run_id} for r in rs]) for t, rs in
+              {**rows, "entities": entities, "events": events, "quotes": quotes}.items()}
+    q = quality.check(tables, run_id, max_reject_share=max_reject_share)
+    return {**q.tables, "rejects": q.rejects, "dq_results": q.dq_results}
 
 
 def task_runner(runner: Runner, workers: int, dask_address: str | None):
@@ -53,20 +67,21 @@ def task_runner(runner: Runner, workers: int, dask_address: str | None):
 @flow(name="khabar", log_prints=True)
 def khabar(inputs: list[str], warehouse: str = "warehouse", batch_size: int = 200, runner: Runner = "thread",
            workers: int = 2, dask_address: str | None = None, full_refresh: bool = False,
-           since: date | None = None, wait: float = 0.0) -> dict:
+           since: date | None = None, wait: float = 0.0, max_reject_share: float = 0.2) -> dict:
     """Read `inputs` (files, folders, globs) and add what is new to the warehouse at `warehouse`.
 
     runner: where batches run (thread: this process; process: a local process pool; dask: a Dask
     cluster, local with `workers` processes unless dask_address names one). full_refresh rebuilds
-    the warehouse from these inputs; since skips input files last modified before that date."""
+    the warehouse from these inputs; since skips input files last modified before that date;
+    a batch with a larger share of documents failing quality than max_reject_share fails the run."""
     sub = pipeline.with_options(task_runner=task_runner(runner, workers, dask_address))
     return sub(inputs=inputs, warehouse=warehouse, batch_size=batch_size, window=2 * workers,
-               full_refresh=full_refresh, since=since, wait=wait)
+               full_refresh=full_refresh, since=since, wait=wait, max_reject_share=max_reject_share)
 
 
 @flow(name="khabar-pipeline")
 def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, full_refresh: bool,
-             since: date | None, wait: float) -> dict:
+             since: date | None, wait: float, max_reject_share: float) -> dict:
     log = get_run_logger()
     wh, started, t0 = Warehouse(Path(warehouse)), datetime.now(timezone.utc), time.monotonic()
     fields = ingest.load_fields()
@@ -81,30 +96,48 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
         if since:
             cutoff = datetime(since.year, since.month, since.day, tzinfo=timezone.utc).timestamp()
             counts["files_skipped"] = len(paths) - len(paths := [p for p in paths if p.stat().st_mtime >= cutoff])
-        inflight: deque = deque()
+        texts: deque = deque()  # (batch, text future): first phase of the batches in flight
+        stages: deque = deque()  # stage futures: second phase
+        dq: list[pa.Table] = []
         pending: list[dict] = []
 
-        def drain(limit: int) -> None:
-            while len(inflight) > limit:
-                counts.update(inflight.popleft().result())
-
-        def submit(tables) -> None:
+        def stage(tables) -> None:
             nonlocal part
-            inflight.append(stage_task.submit(wh, run_id, part, tables))
+            stages.append(stage_task.submit(wh, run_id, part, tables))
             part += 1
-            drain(window)
+            while len(stages) > window:
+                collect()
+
+        def collect() -> None:
+            n, q = stages.popleft().result()
+            counts.update(n)
+            dq.extend([q] if q is not None else [])
+
+        def extract(batch: list[dict], text: dict[str, list[dict]]) -> None:
+            """Second phase, once a batch's text is ready: split-off articles count only when new."""
+            kids = [d for d in text["documents"] if d["doc_id"] not in seen.docs]
+            seen.docs.update(d["doc_id"] for d in kids)
+            keep = {d["doc_id"] for d in batch + kids}
+            rows = {t: [r for r in rs if r["doc_id"] in keep] for t, rs in text.items() if t != "documents"}
+            rows["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in batch + kids]
+            ents = entities_task.submit(rows["documents"], rows["sentences"], rows["tokens"])
+            evq = events_task.submit(rows["documents"], rows["sentences"], rows["tokens"], ents)
+            stage(gate_task.submit(run_id, rows, evq, ents, max_reject_share))
 
         def flush(final: bool) -> None:
             nonlocal pending
             while len(pending) >= batch_size or (final and pending):
                 batch, pending = pending[:batch_size], pending[batch_size:]
-                submit(documents_task.submit(batch))
+                texts.append((batch, text_task.submit(batch)))
+                while len(texts) > window or (final and not pending and texts):
+                    batch_, f = texts.popleft()
+                    extract(batch_, f.result())
 
         def admit(items: list[Item]) -> None:
             docs, sources, rejects = ingest.admit(items, seen)
             counts["records"] += len(items)
             pending.extend(docs)
-            submit({"sources": sources, "rejects": rejects})
+            stage({"sources": sources, "rejects": rejects})
             flush(final=False)
 
         try:
@@ -116,12 +149,16 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
                 log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), counts["records"],
                          counts["records"] / (time.monotonic() - t0))
             flush(final=True)
-            drain(0)
+            while stages:
+                collect()
+            if dq:
+                stage_task(wh, run_id, part, {"dq_results": quality.combine(dq)})
             commit_task(wh, run_id, run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh))
             if full_refresh:
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
         except BaseException:
-            drain_quietly(inflight)
+            for f in [*stages, *(f for _, f in texts)]:
+                f.wait()  # let in-flight tasks finish before their staging is removed
             wh.abort(run_id)
             raise
     summary = {"run_id": run_id, **counts, "seconds": round(time.monotonic() - t0, 1),
@@ -129,12 +166,6 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
     new = counts["documents"] or counts["sources"] or counts["rejects"] or full_refresh
     log.info("run %s: %s", run_id, summary if new else "nothing new: every input is already in the warehouse")
     return summary
-
-
-def drain_quietly(futures: deque) -> None:
-    """Wait for in-flight tasks before cleaning their staging up (their own errors are already raised)."""
-    for f in futures:
-        f.wait()
 
 
 def stage_seconds(run: str) -> dict[str, float]:
@@ -146,6 +177,5 @@ def stage_seconds(run: str) -> dict[str, float]:
         while page := client.read_task_runs(task_run_filter=flt, limit=200, offset=offset):
             offset += len(page)
             for tr in page:
-                out[tr.task_key.rsplit("-", 1)[0] if not tr.name else tr.name.rsplit("-", 1)[0]] += \
-                    tr.total_run_time.total_seconds()
+                out[tr.name.rsplit("-", 1)[0]] += tr.total_run_time.total_seconds()
     return {k: round(v, 2) for k, v in sorted(out.items())}
