@@ -9,7 +9,7 @@ DB := $(CAMEL_DIR)/data/morphology_db/calima-msa-r13/morphology.db
 INPUT ?= seeds/*.txt
 WAREHOUSE ?= warehouse
 
-.PHONY: setup browser run test bench clean
+.PHONY: setup browser run serve test bench clean
 setup: .venv/.installed $(DB)
 
 # camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
@@ -34,6 +34,26 @@ $(DB):
 
 run: setup
 	$(BIN)/khabar run --input '$(INPUT)' --warehouse $(WAREHOUSE)
+
+PREFECT_PORT = $(or $(PREFECT_SERVER_API_PORT),4200)
+PREFECT_HOME ?= $(CURDIR)/.prefect
+SERVE_ARGS ?=
+
+# A local Prefect server (127.0.0.1, port $PREFECT_SERVER_API_PORT or 4200, SQLite in $(PREFECT_HOME))
+# in the background, and the khabar deployment served in the foreground; Ctrl-C stops both.
+serve: setup
+	@$(BIN)/python -c "import socket as s; k = s.socket(); k.setsockopt(s.SOL_SOCKET, s.SO_REUSEADDR, 1); \
+	  k.bind(('127.0.0.1', $(PREFECT_PORT)))" 2>/dev/null || \
+	  { echo "make serve: port $(PREFECT_PORT) is taken; choose another with PREFECT_SERVER_API_PORT=..." >&2; exit 1; }
+	@mkdir -p '$(PREFECT_HOME)'
+	@export PREFECT_HOME='$(PREFECT_HOME)' PREFECT_SERVER_ANALYTICS_ENABLED=false \
+	  PREFECT_SERVER_API_HOST=127.0.0.1 PREFECT_SERVER_API_PORT=$(PREFECT_PORT) \
+	  PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api \
+	  PREFECT_API_DATABASE_CONNECTION_URL='sqlite+aiosqlite:///$(PREFECT_HOME)/prefect.db'; \
+	setsid $(BIN)/prefect server start > '$(PREFECT_HOME)/server.log' 2>&1 & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server' EXIT; trap 'exit 130' INT TERM; \
+	echo "Prefect UI: http://127.0.0.1:$(PREFECT_PORT)  (server log: $(PREFECT_HOME)/server.log)"; \
+	$(BIN)/python -m flows.deploy --api-timeout 180 $(SERVE_ARGS)
 
 test: setup browser
 	$(BIN)/pytest -q

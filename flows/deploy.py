@@ -8,19 +8,16 @@ Ctrl-C stops serving and pauses the schedule.
 """
 
 import argparse
-import inspect
 import os
 import sys
 import time
 from datetime import date
-from typing import Literal
 
-from prefect import flow, get_client
+from prefect import flow, get_client, serve
 from prefect.schedules import Cron
-from prefect.utilities.asyncutils import run_coro_as_sync
 
 from flows.params import check_inputs, input_roots
-from flows.pipeline import khabar
+from flows.pipeline import Runner, khabar
 from tasks.config import ROOT
 
 NAME = "daily"
@@ -28,40 +25,43 @@ NAME = "daily"
 
 @flow(name="khabar", log_prints=True)
 def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch_size: int = 200,
-             runner: Literal["local", "dask"] = "local", full_refresh: bool = False, wait: float = 600.0) -> dict:
-    """Add what is new in the inputs to the warehouse (the deployment's entry: checks the parameters, then runs khabar).
+             runner: Runner = "thread", workers: int = 2, dask_address: str | None = None,
+             full_refresh: bool = False, wait: float = 600.0) -> dict:
+    """Add what is new in the inputs to the warehouse.
+
+    The deployment's entry: the khabar flow with its inputs checked, since they may come from the UI.
 
     Args:
-        inputs: files, folders or globs (.txt .json .jsonl .html, optionally .gz); absolute paths under the allowed input folders (KHABAR_INPUT_ROOTS)
+        inputs: files, folders or globs (.txt .json .jsonl .html, optionally .gz) under the allowed
+            input folders (KHABAR_INPUT_ROOTS)
         warehouse: folder of the warehouse to add to; created when missing
-        since: only documents published on or after this date (empty: all)
+        since: skip input files last modified before this date (empty: read all)
         batch_size: documents per task batch
-        runner: where tasks run: local threads, or Dask
-        full_refresh: recompute every document under a new pipeline_version
+        runner: where batches run: threads in the run's process, a local process pool, or Dask
+        workers: threads, processes or local Dask workers
+        dask_address: address of an existing Dask scheduler, e.g. tcp://host:8786 (empty: a local cluster)
+        full_refresh: rebuild the warehouse from these inputs under a new pipeline_version
         wait: seconds to wait when another run holds the warehouse's lock
     """
-    given = {"inputs": check_inputs(inputs, input_roots()), "warehouse": warehouse, "since": since,
-             "batch_size": batch_size, "runner": runner, "full_refresh": full_refresh, "wait": wait}
-    accepted = inspect.signature(khabar.fn).parameters
-    defaults = inspect.signature(deployed.fn).parameters
-    if unsupported := [k for k, v in given.items() if k not in accepted and v != defaults[k].default]:
-        raise ValueError(f"this version of the khabar flow has no parameter {', '.join(unsupported)}; "
-                         "leave it at its default")
-    return khabar(**{k: v for k, v in given.items() if k in accepted})
+    # khabar's body runs as this flow run (no extra nesting): same subflow and task runner as `khabar run`
+    return khabar.fn(inputs=check_inputs(inputs, input_roots()), warehouse=warehouse, since=since,
+                     batch_size=batch_size, runner=runner, workers=workers, dask_address=dask_address,
+                     full_refresh=full_refresh, wait=wait)
 
 
 def wait_for_api(timeout: float) -> None:
     """Block until the Prefect API answers its health check, or raise TimeoutError."""
-    async def healthy() -> bool:
-        async with get_client() as c:
-            return await c.api_healthcheck() is None
-
     deadline = time.monotonic() + timeout
-    while not run_coro_as_sync(healthy()):
+    while (err := _health()) is not None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"no Prefect API at {os.environ.get('PREFECT_API_URL', '(PREFECT_API_URL unset)')} "
-                               f"after {timeout:.0f} s")
+                               f"after {timeout:.0f} s: {err}")
         time.sleep(1)
+
+
+def _health() -> Exception | None:
+    with get_client(sync_client=True) as c:
+        return c.api_healthcheck()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,11 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.api_timeout:
         wait_for_api(a.api_timeout)
-    deployed.serve(
-        name=a.name, schedule=Cron(a.cron, timezone=a.timezone), paused=a.paused, limit=1, tags=["khabar"],
+    # prefect.serve of a deployment (not flow.serve): each run loads flows/deploy.py afresh in
+    # `python -m prefect.engine` instead of unpickling this process's flow objects.
+    serve(deployed.to_deployment(
+        name=a.name, schedule=Cron(a.cron, timezone=a.timezone), paused=a.paused, tags=["khabar"],
         parameters={"inputs": check_inputs(a.input, input_roots()), "warehouse": a.warehouse},
         description=f"khabar on a schedule ({a.cron}, {a.timezone}) or on demand from the UI or CLI",
-    )
+    ), limit=1)
     return 0
 
 

@@ -14,6 +14,7 @@ from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
+from flows.artifacts import publish_artifacts
 from tasks import ingest, quality
 from tasks.entities import entities_task
 from tasks.events import events_task
@@ -35,7 +36,10 @@ def stage_task(wh: Warehouse, run_id: str, part: int,
 
 
 @task(name="commit", cache_policy=NONE)
-def commit_task(wh: Warehouse, run_id: str, row: dict) -> Path:
+def commit_task(wh: Warehouse, run_id: str, row: dict, dq: list[pa.Table]) -> Path:
+    """The run's quality results (one row per table and expectation), then the atomic commit."""
+    if dq:
+        wh.stage(run_id, "dq_results", quality.combine(dq), 0)
     wh.commit(run_id, row)
     return wh.write_views()
 
@@ -151,9 +155,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             flush(final=True)
             while stages:
                 collect()
-            if dq:
-                stage_task(wh, run_id, part, {"dq_results": quality.combine(dq)})
-            commit_task(wh, run_id, run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh))
+            commit_task(wh, run_id, run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh), dq)
             if full_refresh:
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
         except BaseException:
@@ -163,6 +165,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             raise
     summary = {"run_id": run_id, **counts, "seconds": round(time.monotonic() - t0, 1),
                "stage_seconds": stage_seconds(flow_run.get_id())}
+    publish_artifacts(summary, wh.root, run_id)
     new = counts["documents"] or counts["sources"] or counts["rejects"] or full_refresh
     log.info("run %s: %s", run_id, summary if new else "nothing new: every input is already in the warehouse")
     return summary
