@@ -1,0 +1,209 @@
+"""Morphology: camel-tools' Analyzer on calima-msa-r13, disambiguated without a trained model.
+
+Per distinct word (context-free; cached in memory and in a sqlite file that persists across runs):
+the analyses whose ATB segments spell the word (hamza on alef and final yeh may differ, at a cost)
+are ranked by the DB's pos_lex_logprob (-99, "never counted", is lifted to a floor), minus a cost
+per clitic split and a cost per oddity: a clitic rare in news (1st/2nd person pronoun, emphatic
+la) or a spelling variant. ال stays on its word (ATB); عندما/مما stay one word (PADT).
+A word with no fitting analysis, or whose best one splits it with an oddity at a low score
+(بلينكن = ب+لين+كن "by+flexible+your"), is *unknown*: a name or foreign word, one segment.
+
+Per document (context). A known name (words of the `surface` columns of seeds/actors.csv,
+places.csv and names.csv, those that exist) is never split when unknown or when its best reading
+is an uncounted split (ويتكوف, not و+يتكوف "and he bands together"). Any other unknown word loses
+a leading proclitic when the rest occurs alone in the same document, is a known name, or
+(after و / ل) starts with the article; a leading و also goes when the word opens its sentence,
+or occurs once in the document and does not follow another proper noun (ستيف ويتكوف).
+"""
+from __future__ import annotations
+
+import csv
+import gc
+import hashlib
+import os
+import re
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import closing
+from importlib import metadata
+from pathlib import Path
+from typing import NamedTuple
+
+from tasks.config import SEEDS, use_camel_data
+from tasks.normalize import match_form
+
+DB_NAME = "calima-msa-r13"
+# Persisted readings are valid for this code and camel-tools version only (another one: new file).
+VERSION = hashlib.sha256(Path(__file__).read_bytes() + metadata.version("camel-tools").encode()).hexdigest()[:12]
+FLOOR = -7.0  # score for analyses the DB never counted (pos_lex_logprob -99)
+PER_SPLIT = 1.5  # cost of each clitic split
+ODD = 1.0  # cost of a clitic rare in news (1st/2nd person, emphatic la) or of a hamza/yeh variant
+WEAK = -4.5  # a split best analysis with such an oddity and a lower score counts as a guess
+_RARE_ENC = re.compile(r"^(?:1s|2)")
+_RARE_PRC1 = frozenset({"la_emph", "la_rc"})
+_DIAC = re.compile("[\u064b-\u0652\u0670\u0640]")
+_LOOSE = str.maketrans("أإآٱى", "ااااي")
+# output features `choose` never reads (it reads atbseg, lex, pos, gloss, pos_lex_logprob, enc0, prc1)
+_UNUSED_FEATS = ("caphi", "catib6", "ud", "atbtok", "bwtok", "d1tok", "d1seg", "d2tok", "d2seg", "d3tok", "d3seg")
+NAME_FILES = (SEEDS / "actors.csv", SEEDS / "places.csv", SEEDS / "names.csv")
+_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+
+
+class Reading(NamedTuple):
+    lemma: str | None
+    pos: str
+    gloss: str | None
+    segments: tuple[str, ...]  # ATB segments: slices of the word itself, in order
+    score: float  # DB score of the chosen analysis (FLOOR: never counted or no analysis)
+    known: bool  # False: no DB analysis fits; context may still split a proclitic
+
+
+def _segments(atbseg: str) -> list[str]:
+    return [_DIAC.sub("", s).replace("+", "") for s in atbseg.split("_")]
+
+
+def choose(word: str, analyses: Iterable[dict]) -> Reading:
+    """The context-free reading of `word` (clean form, no diacritics) from its analyses."""
+    target = word.translate(_LOOSE)
+    best, best_key = None, None
+    for a in analyses:
+        if a.get("source") == "backoff":
+            continue
+        segs = _segments(a["atbseg"])
+        joined = "".join(segs)
+        if not all(segs) or joined.translate(_LOOSE) != target:
+            continue
+        if len(segs) > 1 and str(a.get("enc0", "")).startswith("mA_"):
+            segs = [joined]  # عندما, مما: one word in ATB/PADT
+        raw = float(a["pos_lex_logprob"])
+        raw = raw if raw > -90 else FLOOR
+        odd = bool(_RARE_ENC.match(str(a.get("enc0", "")))) + (a.get("prc1") in _RARE_PRC1) + (joined != word)
+        key = (raw - PER_SPLIT * (len(segs) - 1) - ODD * odd, -len(segs))
+        if best_key is None or key > best_key:
+            best, best_key = (a, segs, raw, odd), key
+    if best is None:
+        return Reading(word, "noun_prop", None, (word,), FLOOR, False)
+    a, segs, raw, odd = best
+    if len(segs) > 1 and odd and raw < WEAK:
+        return Reading(word, "noun_prop", None, (word,), FLOOR, False)
+    cut, i = [], 0
+    for s in segs:  # slice the word itself: its spelling may differ from the analysis's
+        cut.append(word[i:i + len(s)])
+        i += len(s)
+    return Reading(_DIAC.sub("", a["lex"]), a["pos"], a.get("gloss"), tuple(cut), raw, True)
+
+
+def load_names(paths: Iterable[Path] = NAME_FILES) -> frozenset[str]:
+    """Matching forms of the words in the `surface` column of the name dictionaries that exist."""
+    words = set()
+    for path in paths:
+        if not path.is_file():
+            continue
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                for w in re.findall(r"[\u0621-\u064a]{3,}", row.get("surface") or ""):
+                    if not w.startswith("ال"):
+                        words.add(match_form(w))
+    return frozenset(words)
+
+
+def resolve(words: list[str], readings: list[Reading], firsts: list[bool], names: frozenset[str]) -> list[Reading]:
+    """Context step over one document's Arabic words (`firsts`: the word opens its sentence)."""
+    alone = set(words)
+    counts = Counter(words)
+    out = []
+    prev_name = False
+    for w, r, first in zip(words, readings, firsts):
+        if names and len(r.segments) > 1 and r.score <= FLOOR and match_form(w) in names:
+            r = Reading(w, "noun_prop", None, (w,), FLOOR, False)  # ويتكوف, not و+يتكوف "band together"
+        if not r.known and len(r.segments) == 1:
+            cut = _proclitic(w, alone, counts, names, first, prev_name and not first)
+            if cut:
+                r = r._replace(lemma=w[cut:], segments=(w[:cut], w[cut:]))
+        out.append(r)
+        prev_name = r.pos == "noun_prop"
+    return out
+
+
+def _proclitic(w: str, alone: set[str], counts: Counter, names: frozenset[str], first: bool, after_name: bool) -> int:
+    """How many leading characters of an unknown word are clitics (0: none)."""
+    if names and match_form(w) in names:
+        return 0
+    for p in _PROCLITICS:
+        rest = w[len(p):]
+        if len(rest) < 2 or not w.startswith(p):
+            continue
+        if rest in alone or (names and match_form(rest) in names):
+            return len(p)
+        if len(p) == 1 and len(rest) >= 4 and (
+            (p == "و" and rest.startswith("ال")) or (p == "ل" and rest.startswith("ل"))
+        ):
+            return 1
+    if w.startswith("وو") and len(w) >= 5:
+        return 1
+    if w.startswith("و") and len(w) >= 4 and (first or (counts[w] == 1 and not after_name)):
+        return 1  # a sentence opening with و is and-...
+    return 0
+
+
+def load_analyzer():
+    """camel-tools' Analyzer on calima-msa-r13 (NOAN_PROP backoff), computing only the features used."""
+    use_camel_data()
+    from camel_tools.morphology.analyzer import Analyzer
+    from camel_tools.morphology.database import MorphologyDB
+
+    db = MorphologyDB.builtin_db(DB_NAME)
+    for f in _UNUSED_FEATS:  # camel-tools computes only defined features: twice as fast
+        db.defines.pop(f, None)
+    gc.freeze()  # the DB is a huge immutable object graph: keep it out of GC passes
+    return Analyzer(db, "NOAN_PROP")
+
+
+class Morph:
+    """Analyzer plus caches; the DB is loaded only when a word is not cached yet."""
+
+    def __init__(self, cache_dir: Path | str | None = None):
+        d = Path(cache_dir or os.environ.get("KHABAR_CACHE_DIR") or Path.home() / ".cache" / "khabar")
+        d.mkdir(parents=True, exist_ok=True)
+        self.path = d / f"morph-{DB_NAME}-{VERSION}.sqlite"
+        self._analyzer = None
+        self._new: dict[str, Reading] = {}
+        self._lock = threading.Lock()  # the flow's thread runner may run batches at once
+        with closing(sqlite3.connect(self.path, timeout=60)) as con, con:
+            con.execute(
+                "create table if not exists readings (word text primary key, lemma text, pos text,"
+                " gloss text, segments text, score real, known integer)"
+            )
+            self.cache: dict[str, Reading] = {
+                w: Reading(lem, pos, gl, tuple(seg.split("+")), sc, bool(k))
+                for w, lem, pos, gl, seg, sc, k in con.execute("select * from readings")
+            }
+        self.names = load_names()
+
+    @property
+    def analyzer(self):
+        if self._analyzer is None:
+            with self._lock:
+                if self._analyzer is None:
+                    self._analyzer = load_analyzer()
+        return self._analyzer
+
+    def read(self, word: str) -> Reading:
+        """Context-free reading of an Arabic word (clean form), from the cache or the analyzer."""
+        r = self.cache.get(word)
+        if r is None:
+            r = choose(word, self.analyzer.analyze(word))
+            with self._lock:
+                self.cache[word] = self._new[word] = r
+        return r
+
+    def save(self) -> None:
+        """Add this process's new readings to the persistent cache."""
+        with self._lock:
+            new, self._new = self._new, {}
+        if new:
+            rows = [(w, *r[:3], "+".join(r.segments), r.score, int(r.known)) for w, r in new.items()]
+            with closing(sqlite3.connect(self.path, timeout=60)) as con, con:
+                con.executemany("insert or ignore into readings values (?, ?, ?, ?, ?, ?, ?)", rows)
