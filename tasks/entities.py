@@ -1,0 +1,439 @@
+"""Entities and actors: persons, organisations, places and dates, with CAMEO actor codes.
+
+Per sentence, over the text stage's tokens (spans are whole tokens, clitics included, as in AQMAR):
+1. dictionaries, longest match: curated and CLDR names (seeds/actors.csv, places.csv) as written,
+   also without proclitics (و ف ب ل ك; لل -> ال); UniversalPetrarch's lemma-like names on looser keys
+   (no article, nisba/plural endings reduced, lemma). A trigger such as منتخب / شمال / مطار right
+   before a place opens the mention (منتخب البرتغال is an ORG);
+2. roles: an agent (seeds/agents.csv: وزير الخارجية, الجيش) tied to a country by a demonym
+   (seeds/demonyms.csv: الأمريكي), a country in construct state (وزارة دفاع أوكرانيا) or an actor
+   (المتحدثة باسم البيت الأبيض) gives country + sector (USAGOV, UKRMIL); a name right after it (or
+   right before it) takes that code, else the role phrase is the mention (rule "role");
+3. proper-noun runs the dictionaries lack (tokens the text stage read as noun_prop; بن/أبو links;
+   regnal numbers), kept when a word is a known proper noun, a given name (seeds/names.csv), a link,
+   a trigger (seeds/triggers.csv) precedes, or two foreign words stand together; PERS unless the
+   trigger says otherwise. seeds/not_names.csv lists proper-noun readings that are no name;
+4. groups: a definite plural nisba of a proper noun (الأمريكيين, المسلمين) is PERS, coded by country;
+5. within a document a later bare surname repeats the full name's actor (rule "coref");
+6. DATE mentions from tasks.dates, canonical = ISO date (or --MM-DD without a year).
+Actor codes follow the role valid at the publication date (start/end columns of actors.csv).
+For the event stage: actor_at / actors_in find coded mentions inside a span.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from prefect import task
+
+from tasks.dates import MONTH, WEEKDAY, publication_date, resolve_dates
+from tasks.dictionaries import CURATED, load, norm, variants
+
+MAX_WORDS = 8
+_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+_CLOSED = ("prep", "conj", "part", "pron", "punc", "digit")  # closed-class parts of speech
+_CONNECTORS = frozenset({"بن", "ابن", "ابو", "ابي", "ابا", "عبد", "بنت", "دي", "دا", "فون", "فان", "لو", "ولد", "اب"})
+_OPENERS = frozenset({"ابن", "ابو", "ابي", "ابا", "بنت"})
+_COMPOUND = frozenset({"الدين", "الله", "الرحمن", "الدوله"})  # نور الدين, عبد الله
+_ORDINALS = frozenset("الاول الثاني الثالث الرابع الخامس السادس السابع الثامن التاسع العاشر".split())
+_DATE_WORDS = frozenset(w for k in (*MONTH, *WEEKDAY) for w in k.split() if w not in ("الاول", "الثاني"))
+_LEADING = frozenset({"،", ",", ":", "-"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    canonical: str
+    roles: tuple[tuple[str, str, str, str], ...]  # (code, start, end, wikidata) in CSV order
+    rule: str
+    trusted: bool  # curated or CLDR: no part-of-speech check on one-word matches
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    exact: dict  # trie of word keys -> Entry: curated and CLDR names, matched as written
+    loose: dict  # trie -> Entry: UniversalPetrarch's lemma-like names, matched on any key
+    agents: dict  # trie -> (sector, label)
+    demonyms: dict[str, str]  # key -> country code
+    given: frozenset[str]
+    triggers: dict  # trie -> (label, in_span)
+    stop: frozenset[str]  # proper-noun readings that are not names (الله, الإنترنت, month names)
+
+
+def _add(trie: dict, words: tuple[str, ...], value) -> None:
+    """Add a phrase to a trie of word keys; the first value for a phrase wins."""
+    node = trie
+    for w in words:
+        node = node.setdefault(w, {})
+    node.setdefault("", value)
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The seed dictionaries compiled into tries, once per process."""
+    exact: dict = {}
+    loose: dict = {}
+    groups: dict[tuple, list] = {}
+    for r in load("actors"):  # an actor's dated roles are consecutive rows with the same surface
+        key = (r["surface"], r["canonical"], r["label"], r["source"])
+        groups.setdefault(key, []).append((r["actor_code"], r["start"], r["end"], r["wikidata"]))
+    entries = [((s, lab, src), Entry(lab, can, tuple(roles), f"actors.csv:{src}", src == CURATED))
+               for (s, can, lab, src), roles in groups.items()]
+    entries += [((r["surface"], r["label"], r["source"]),
+                 Entry(r["label"], r["canonical"], ((r["country"], "", "", r["wikidata"]),), f"places.csv:{r['source']}",
+                       r["source"] in (CURATED, "cldr")))
+                for r in load("places")]
+    # curated entries first, so they win a shared key
+    for (surface, _, src), e in sorted(entries, key=lambda x: x[0][2] != CURATED):
+        for v in variants(surface):
+            _add(exact if e.trusted else loose, v, e)
+    agents: dict = {}
+    for r in sorted(load("agents"), key=lambda r: r["source"] != CURATED):
+        for v in variants(r["surface"]):
+            _add(agents, v, (r["sector"], r["label"]))
+            _add(agents, tuple(w[2:] if w.startswith("ال") and len(w) > 3 else w for w in v), (r["sector"], r["label"]))
+    demonyms = {}
+    for r in sorted(load("demonyms"), key=lambda r: r["source"] != CURATED):
+        for v in variants(r["surface"]):
+            if len(v) == 1:
+                for k in _keys_of(v[0]):
+                    demonyms.setdefault(k, r["country"])
+    triggers: dict = {}
+    for r in load("triggers"):
+        for v in variants(r["surface"]):
+            _add(triggers, v, (r["label"], r["in_span"] == "yes"))
+    given = frozenset(k for r in load("names") for v in variants(r["surface"]) for k in v)
+    stop = frozenset(k for r in load("not_names") for v in variants(r["surface"]) for k in v)
+    return Lexicon(exact, loose, agents, demonyms, given, triggers, stop | _DATE_WORDS)
+
+
+def _keys_of(w: str) -> list[str]:
+    """A normalised word and its forms without article and nisba/plural ending."""
+    out = [w]
+    if w.startswith("ال") and len(w) > 3:
+        out.append(w[2:])
+    for f in list(out):
+        for end, cut in (("يه", 1), ("يين", 2), ("يون", 2), ("يات", 2)):
+            if f.endswith(end) and len(f) - cut >= 3:
+                out.append(f[:-cut])
+    return out
+
+
+@lru_cache(maxsize=300_000)
+def token_keys(surface: str, lemma: str | None, last: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(exact, loose) lookup keys of one token. Exact: the matching form, the same without proclitics
+    (و ف ب ل ك; لل -> ال) and the last ATB segment. Loose adds forms without the article, with nisba
+    and plural endings reduced, and the lemma."""
+    n = norm(surface)
+    exact = [n]
+    for p in _PROCLITICS:
+        rest = n[len(p):]
+        if n.startswith(p) and len(rest) >= 2:
+            exact.append(rest)
+            if p.endswith("ل") and rest.startswith("ل") and len(rest) > 2:
+                exact.append("ال" + rest[1:])  # للأمم -> ل + الأمم
+    if last:
+        exact.append(norm(last))
+    loose = [k for b in exact for k in _keys_of(b)]
+    if lemma:
+        loose.append(norm(lemma))
+    exact = tuple(dict.fromkeys(exact))
+    return exact, exact + tuple(k for k in dict.fromkeys(loose) if k not in exact)
+
+
+def _last_segment(tok: dict) -> str | None:
+    """The stem of a token split into proclitics + stem (none when it carries an enclitic)."""
+    segs = tok.get("segments") or []
+    return segs[-1] if len(segs) > 1 and len(segs[-1]) == max(map(len, segs)) else None
+
+
+def _is_word(tok: dict) -> bool:
+    return tok["surface"][:1].isalpha() and tok.get("pos") not in ("punc", "digit")
+
+
+def _walk(trie: dict, keys: list[tuple[str, ...]], i: int) -> tuple[int, object] | None:
+    """Longest trie match starting at token i: (end token index, value)."""
+    frontier, best = [trie], None
+    for j in range(i, min(len(keys), i + MAX_WORDS)):
+        nxt = [n[k] for n in frontier for k in keys[j] if k in n]
+        if not nxt:
+            break
+        frontier = nxt
+        hit = next((n[""] for n in frontier if "" in n), None)
+        if hit is not None:
+            best = (j + 1, hit)
+    return best
+
+
+def role_of(entry: Entry, when: dt.date | None) -> tuple[str | None, str | None]:
+    """(actor code, wikidata) of the role valid at `when`: a dated role covering it, else the first
+    undated role, else the first role (also when `when` is unknown)."""
+    roles = entry.roles
+    if when is not None:
+        w = when.isoformat()
+        for code, s, e, wd in roles:
+            if (s or e) and (not s or s <= w) and (not e or w < e):
+                return code or None, wd or None
+        for code, s, e, wd in roles:
+            if not s and not e:
+                return code or None, wd or None
+    code, _, _, wd = roles[0]
+    return code or None, wd or None
+
+
+def _span(doc: dict, toks: list[dict], i: int, j: int, label: str, rule: str, canonical=None, code=None,
+          wikidata=None) -> dict:
+    s, e = toks[i]["start"], toks[j - 1]["end"]
+    return {"doc_id": doc["doc_id"], "sentence_id": toks[i]["sentence_id"], "start": s, "end": e,
+            "text": doc["text"][s:e], "label": label, "canonical": canonical, "actor_code": code or None,
+            "wikidata": wikidata or None, "rule": rule}
+
+
+def _sentence(doc: dict, toks: list[dict], when: dt.date | None, lex: Lexicon) -> list[dict]:
+    """Entity rows of one sentence's tokens (punctuation tokens are barriers)."""
+    n = len(toks)
+    words = [_is_word(t) for t in toks]
+    keys = [token_keys(t["surface"], t.get("lemma"), _last_segment(t)) if w else ((), ()) for t, w in zip(toks, words)]
+    ex, lo = [k[0] for k in keys], [k[1] for k in keys]
+    pos = [t.get("pos") or "" for t in toks]
+    taken = [False] * n
+    found: list[list] = []  # [start token, end token, row]
+
+    # 1. dictionary names (curated/CLDR as written; UniversalPetrarch on any key), longest first
+    i = 0
+    while i < n:
+        hit = None
+        if words[i]:
+            he, hl = _walk(lex.exact, ex, i), _walk(lex.loose, lo, i)
+            if he and (he[0] - i > 1 or not pos[i].startswith(_CLOSED)):
+                hit = he
+            if hl and (hl[0] - i > 1 or pos[i] in ("noun_prop", "foreign")) and (not hit or hl[0] > hit[0]):
+                hit = hl
+        if not hit:
+            i += 1
+            continue
+        j, e = hit
+        if e.label == "PERS" and ((i > 0 and ex[i - 1] and ex[i - 1][0] in _CONNECTORS) or (
+                j < n and ex[j] and ex[j][0] in _CONNECTORS) or (j - i == 1 and any(k in lex.stop for k in ex[i]))):
+            i += 1  # part of a longer name (عمر بن عبد العزيز) or a title: left to the proper-noun runs
+            continue
+        code, wd = role_of(e, when)
+        row = _span(doc, toks, i, j, e.label, e.rule, e.canonical, code, wd)
+        trig = _trigger_before(lex, lo, words, taken, i)
+        if trig and trig[1][1]:  # منتخب البرتغال, شمال سوريا: the trigger opens the mention
+            i0, (label, _) = trig
+            row = _span(doc, toks, i0, j, label, row["rule"] + "+trigger", row["canonical"] if label != "ORG" else None,
+                        code if label != "ORG" else None)
+            i = i0
+        found.append([i, j, row])
+        taken[i:j] = [True] * (j - i)
+        i = j
+
+    # 2. roles: agent (+ nested agents) + demonym / country / actor -> country + sector
+    demonym = [next((lex.demonyms[k] for k in lo[x] if k in lex.demonyms), None) if words[x] and not taken[x] else None
+               for x in range(n)]
+    by_start = {a: (b, row) for a, b, row in found}
+    roles = []
+    i = 0
+    while i < n:
+        hit = _walk(lex.agents, lo, i) if words[i] and not taken[i] and pos[i] in ("noun", "adj", "noun_prop") else None
+        if not hit:
+            i += 1
+            continue
+        j, (sector, label) = hit
+        code, end, k = None, j, j
+        while k < n and k < end + 3 and words[k]:
+            if demonym[k]:
+                code, end = demonym[k] + sector, k + 1
+                break
+            if k in by_start:
+                b, row = by_start[k]
+                c = row["actor_code"]
+                construct = not ex[k - 1][0].startswith("ال") and not ex[k][0].startswith("ل")  # رئيس وزراء بريطانيا
+                if c and (row["label"] == "ORG" or (row["label"] == "GPE" and construct)):
+                    code, end = (c + sector if len(c) == 3 and row["label"] == "GPE" else c), b
+                break
+            more = _walk(lex.agents, lo, k) if not taken[k] else None
+            if more:
+                end = k = more[0]
+                sector = more[1][0]
+                continue
+            if not (pos[k] in ("noun", "adj") and ex[k][0].startswith("ال")):
+                break  # only definite modifiers in between: وزير الخارجية الأمريكي
+            k += 1
+        if code:
+            roles.append((i, end, code, label))
+            taken[i:end] = [True] * (end - i)
+            i = end
+        else:
+            i = j
+
+    # 3. proper-noun runs the dictionaries lack
+    def propn(x: int) -> bool:
+        return (words[x] and not taken[x] and pos[x] == "noun_prop" and not any(k in lex.stop for k in ex[x])
+                and demonym[x] is None)
+
+    def link(x: int) -> bool:  # بن / أبو + a following word
+        return (words[x] and ex[x][0] in _CONNECTORS and x + 1 < n and words[x + 1] and not taken[x + 1]
+                and not pos[x + 1].startswith(_CLOSED + ("verb",)))
+
+    runs = []
+    i = 0
+    while i < n:
+        if not (propn(i) or (link(i) and ex[i][0] in _OPENERS)):
+            i += 1
+            continue
+        j = i + 1 if propn(i) else i + 2
+        while j < n and not taken[j] and words[j]:
+            w = ex[j][0]
+            if propn(j) or (w in _COMPOUND and ex[j - 1][-1] in lex.given):
+                j += 1
+            elif link(j):
+                j += 2
+            elif w in _ORDINALS or (w.startswith("ال") and w.endswith("ي") and pos[j] in ("adj", "noun_prop")
+                                   and any(ex[x][0] in _CONNECTORS or ex[x][-1] in lex.given for x in range(i, j))):
+                j += 1  # regnal number, or a nisba closing a person's name (صلاح الدين الأيوبي)
+                break
+            else:
+                break
+        known = any(pos[x] == "noun_prop" and toks[x].get("gloss") for x in range(i, j))
+        given = ex[i][-1] in lex.given or lo[i][-1] in lex.given
+        linked = any(ex[x][0] in _CONNECTORS for x in range(i, j))
+        trig = _trigger_before(lex, lo, words, taken, i)
+        foreign = j - i > 1 and not any(ex[x][0].startswith("ال") for x in range(i, j))
+        if known or given or linked or trig or foreign:
+            a, label, rule = i, "PERS", "propn"
+            if trig:
+                t0, (label, in_span) = trig
+                a, rule = (t0 if in_span else i), "propn+trigger"
+            elif given or linked:
+                rule = "propn+name"
+            runs.append((a, j, label, rule))
+            taken[a:j] = [True] * (j - a)
+        i = j
+
+    # groups of people: a definite plural nisba of a proper noun (الأمريكيين, المسلمين, الأوروبيون)
+    for x in range(n):
+        if words[x] and not taken[x] and pos[x] in ("noun", "adj", "noun_prop") and _group(ex[x], toks[x].get("gloss")):
+            runs.append((x, x + 1, "PERS", "group"))
+            taken[x] = True
+
+    # a name next to a role phrase takes its code; a role phrase without a name is the mention
+    rows = {a: row for a, _, row in found}
+    for a, j, label, rule in runs:
+        country = next((lex.demonyms[k] for k in lo[a] if k in lex.demonyms), None) if rule == "group" else None
+        rows[a] = _span(doc, toks, a, j, label, rule, code=country)
+    ends = {row["end"]: a for a, row in rows.items()}
+    for i, end, code, label in roles:
+        after = end + (1 if end < n and toks[end]["surface"] in _LEADING else 0)
+        prev = i - 2 if i >= 2 and toks[i - 1]["surface"] in _LEADING else i - 1
+        before = ends.get(toks[prev]["end"]) if prev >= 0 else None
+        target = rows.get(after) if after in rows else rows.get(before) if before is not None else None
+        if target is not None and target["label"] == "PERS" and label == "PERS":
+            if not target["actor_code"] or target["rule"].startswith("propn"):
+                target["actor_code"] = code
+                target["rule"] += "+role"
+        else:
+            rows[i] = _span(doc, toks, i, end, label, "role", code=code)
+    return list(rows.values())
+
+
+def _group(exact: tuple[str, ...], gloss: str | None) -> bool:
+    """A definite masculine plural nisba whose English gloss is capitalised (Muslim, European)."""
+    return bool(gloss) and any(k.startswith("ال") and k.endswith(("يين", "يون")) for k in exact) and any(
+        p[:1].isupper() for p in gloss.split("+") if not p.startswith("["))
+
+
+def _trigger_before(lex: Lexicon, lo: list, words: list[bool], taken: list[bool], i: int):
+    """A trigger phrase ending right before token i: (its first token, (label, in_span))."""
+    for a in range(max(0, i - 3), i):
+        if all(words[a:i]) and not any(taken[a:i]):
+            hit = _walk(lex.triggers, lo, a)
+            if hit and hit[0] == i:
+                return a, hit[1]
+    return None
+
+
+def _corefer(doc: dict, toks_by_sent: dict, rows: list[dict], lex: Lexicon) -> list[dict]:
+    """A bare surname (or first name) repeats a full name found elsewhere in the document."""
+    full = {}
+    for r in rows:
+        if r["label"] == "PERS" and r["rule"].startswith(("actors.csv", "propn")) and len(r["text"].split()) > 1:
+            k = norm(r["text"].split()[-1])
+            if k not in lex.given and k not in _CONNECTORS and k not in lex.stop and len(k) > 2:
+                full.setdefault(k, r)
+    if not full:
+        return []
+    spans = sorted((r["start"], r["end"]) for r in rows)
+    starts, reach, far = [a for a, _ in spans], [], 0
+    for _, b in spans:  # furthest end among the spans starting at or before each start
+        far = max(far, b)
+        reach.append(far)
+    out = []
+    for toks in toks_by_sent.values():
+        for t in toks:
+            if t.get("pos") != "noun_prop" or not _is_word(t):
+                continue
+            k = bisect_right(starts, t["start"]) - 1
+            if k >= 0 and t["start"] < reach[k]:
+                continue
+            k = next((k for k in token_keys(t["surface"], t.get("lemma"), _last_segment(t))[1] if k in full), None)
+            if k is None:
+                continue
+            src = full[k]
+            out.append({**_span(doc, [t], 0, 1, "PERS", "coref"), "canonical": src["canonical"],
+                        "actor_code": src["actor_code"], "wikidata": src["wikidata"]})
+    return out
+
+
+def find_entities(doc: dict, sentences: list[dict], tokens: list[dict]) -> list[dict]:
+    """Entity rows (contract table `entities`, without run_id) of one document."""
+    lex, when = lexicon(), publication_date(doc.get("published_at"))
+    by_sent: dict[int, list[dict]] = {}
+    for t in sorted(tokens, key=lambda t: (t["sentence_id"], t["token_index"])):
+        by_sent.setdefault(t["sentence_id"], []).append(t)
+    rows = []
+    for toks in by_sent.values():
+        rows += _sentence(doc, toks, when, lex)
+    rows += _corefer(doc, by_sent, rows, lex)
+    for s in sentences:
+        for d in resolve_dates(doc["text"], s["start"], s["end"], doc.get("published_at")):
+            iso = d["date"].isoformat() if d["date"] else (
+                f"--{d['month']:02d}-{d['day']:02d}" if d["month"] and d["day"] else None)
+            rows.append({"doc_id": doc["doc_id"], "sentence_id": s["sentence_id"], "start": d["start"], "end": d["end"],
+                         "text": d["text"], "label": "DATE", "canonical": iso, "actor_code": None, "wikidata": None,
+                         "rule": d["rule"]})
+    seen, out = set(), []
+    for r in sorted(rows, key=lambda r: (r["start"], -r["end"])):
+        k = (r["start"], r["end"], r["label"])
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out
+
+
+def actors_in(entities: list[dict], start: int, end: int) -> list[dict]:
+    """Entities with an actor code overlapping [start, end), in text order."""
+    return [e for e in entities if e.get("actor_code") and e["start"] < end and start < e["end"]]
+
+
+def actor_at(entities: list[dict], start: int, end: int) -> dict | None:
+    """The actor mention covering or inside [start, end): the longest overlapping coded entity."""
+    hits = actors_in(entities, start, end)
+    return max(hits, key=lambda e: (min(e["end"], end) - max(e["start"], start), e["end"] - e["start"])) if hits else None
+
+
+def entities_of(docs: list[dict], sentences: list[dict], tokens: list[dict]) -> list[dict]:
+    """find_entities over a batch (rows of several documents)."""
+    sents: dict[str, list[dict]] = {}
+    toks: dict[str, list[dict]] = {}
+    for s in sentences:
+        sents.setdefault(s["doc_id"], []).append(s)
+    for t in tokens:
+        toks.setdefault(t["doc_id"], []).append(t)
+    return [e for d in docs for e in find_entities(d, sents.get(d["doc_id"], []), toks.get(d["doc_id"], []))]
+
+
+entities_task = task(entities_of, name="entities")
