@@ -180,7 +180,9 @@ class Warehouse:
                 continue
             src = f"read_parquet({_glob_sql(self.root / t)}, union_by_name = true)"
             where = "" if t == "runs" else " WHERE run_id IN (SELECT run_id FROM current_runs)"
-            out.append(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM {src}{where};")
+            derived = ", ".join(f'{c.view} AS "{c.name}"' for c in spec.cols if c.view)
+            cols = f"* REPLACE ({derived})" if derived else "*"
+            out.append(f"CREATE OR REPLACE VIEW {t} AS SELECT {cols} FROM {src}{where};")
         return "\n".join(out)
 
     def write_views(self) -> Path:

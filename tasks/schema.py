@@ -34,6 +34,7 @@ class Col:
     min: float | None = None
     max: float | None = None
     regex: str | None = None  # values must match
+    view: str | None = None  # SQL the DuckDB view computes instead of the stored value
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         DOC, SENT, START, END,
         Col("text", S, False),
         Col("label", S, False, domain=ENTITY_LABELS),
-        Col("canonical", S, doc="canonical name from the dictionaries"),
+        Col("canonical", S, doc="canonical name from the dictionaries; DATE: the resolved ISO date (--MM-DD without a year)"),
         Col("actor_code", S, doc="CAMEO-style actor code", regex=CODE),
         Col("wikidata", S, regex=r"^Q[0-9]+$"),
         Col("rule", S, doc="dictionary or rule that found it"),
@@ -161,7 +162,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("date_granularity", S, domain=DATE_GRANULARITY),
         Col("confidence", F64, False, min=0, max=1),
         Col("rule", S, False, "pattern that fired"),
-        Col("mentions", I32, False, "mentions of this event_id in the run's documents", min=1),
+        Col("mentions", I32, False, "mentions of this event_id: per batch when stored, across the warehouse in the view",
+            min=1, view="count(*) OVER (PARTITION BY event_id)::INTEGER"),
         RUN,
     ), key=("mention_id",), spans=(("start", "end"), ("source_start", "source_end"), ("target_start", "target_end"))),
     Table("quotes", "statements: who said what (GDELT GKG quotations)", (
