@@ -46,13 +46,19 @@ def commit_task(wh: Warehouse, run_id: str, row: dict, dq: list[pa.Table]) -> Pa
 
 @task(name="gate", cache_policy=NONE)
 def gate_task(run_id: str, rows: dict[str, list[dict]], extracted: tuple[list[dict], list[dict]],
-              entities: list[dict], max_reject_share: float) -> dict[str, pa.Table]:
+              entities: list[dict], docs_dir: Path, max_reject_share: float) -> dict[str, pa.Table]:
     """Contract tables of one batch through the quality gates: what passes, plus rejects and dq_results."""
     events, quotes = extracted
     tables = {t: to_table(t, [{**r, "run_id": run_id} for r in rs]) for t, rs in
               {**rows, "entities": entities, "events": events, "quotes": quotes}.items()}
-    q = quality.check(tables, run_id, max_reject_share=max_reject_share)
+    q = quality.check(tables, run_id, docs_dir, max_reject_share)
     return {**q.tables, "rejects": q.rejects, "dq_results": q.dq_results}
+
+
+@task(name="data-docs", cache_policy=NONE)
+def docs_task(wh: Warehouse) -> Path:
+    """GX Data Docs of the committed runs (results of killed or failed runs are dropped)."""
+    return quality.build_docs(wh.root / "dq_docs", keep=wh.committed())
 
 
 def task_runner(runner: Runner, workers: int, dask_address: str | None):
@@ -126,7 +132,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             rows["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in batch + kids]
             ents = entities_task.submit(rows["documents"], rows["sentences"], rows["tokens"])
             evq = events_task.submit(rows["documents"], rows["sentences"], rows["tokens"], ents)
-            stage(gate_task.submit(run_id, rows, evq, ents, max_reject_share))
+            stage(gate_task.submit(run_id, rows, evq, ents, wh.root / "dq_docs", max_reject_share))
 
         def flush(final: bool) -> None:
             nonlocal pending
@@ -156,6 +162,8 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             while stages:
                 collect()
             commit_task(wh, run_id, run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh), dq)
+            if dq:
+                docs_task(wh)
             if full_refresh:
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
         except BaseException:

@@ -51,11 +51,11 @@ def finish(proc) -> str:
 
 
 def test_kill_9_then_rerun_equals_an_uninterrupted_run(khabar_cli, shared, tmp_path):
-    src = corpus_slice(shared, tmp_path, 600)
+    src = corpus_slice(shared, tmp_path, 120)
     ref, wh = tmp_path / "ref", tmp_path / "wh"
-    finish(khabar_cli("run", "--input", str(src), "--warehouse", str(ref), "--batch-size", "50"))
+    finish(khabar_cli("run", "--input", str(src), "--warehouse", str(ref), "--batch-size", "10"))
     for moment in ("staging", "commit"):  # killed while batches are being staged, then while committing
-        proc = khabar_cli("run", "--input", str(src), "--warehouse", str(wh), "--batch-size", "50")
+        proc = khabar_cli("run", "--input", str(src), "--warehouse", str(wh), "--batch-size", "10")
         before = set(Warehouse(wh).committed()) if wh.exists() else set()
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and proc.poll() is None:
@@ -70,6 +70,6 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(khabar_cli, shared, tmp_p
         assert proc.returncode == -signal.SIGKILL, f"run ended before the {moment} kill"
         if (wh / "khabar.duckdb").exists():  # readers see all of the run or none of it
             assert snapshot(wh) in (snapshot(ref), {t: [] for t in snapshot(ref)})
-    finish(khabar_cli("run", "--input", str(src), "--warehouse", str(wh), "--batch-size", "50"))
+    finish(khabar_cli("run", "--input", str(src), "--warehouse", str(wh), "--batch-size", "10"))
     assert_no_orphans(wh)
     assert snapshot(wh) == snapshot(ref)
