@@ -122,6 +122,9 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             n, q = stages.popleft().result()
             counts.update(n)
             dq.extend([q] if q is not None else [])
+            if n.get("documents"):
+                log.info("documents %d/%d, %.1f documents/s", counts["documents"], counts["admitted"],
+                         counts["documents"] / (time.monotonic() - t0))
 
         def extract(batch: list[dict], text: dict[str, list[dict]]) -> None:
             """Second phase, once a batch's text is ready: split-off articles count only when new."""
@@ -146,6 +149,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
         def admit(items: list[Item]) -> None:
             docs, sources, rejects = ingest.admit(items, seen)
             counts["records"] += len(items)
+            counts["admitted"] += len(docs)
             pending.extend(docs)
             stage({"sources": sources, "rejects": rejects})
             flush(final=False)

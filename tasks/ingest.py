@@ -248,7 +248,7 @@ def parse_time(value: str | None) -> datetime | None:
     return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
-def _title_from_text(text: str) -> str | None:
+def title_from_text(text: str) -> str | None:
     """A .txt file's first line is its headline when it is short and not a sentence."""
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     return first if 0 < len(first) <= 150 and not first.endswith((".", ":", "،")) else None
@@ -271,7 +271,7 @@ def to_document(rec: dict[str, Any], fields: dict[str, tuple[str, ...]]) -> dict
                                 "(need 50%, or 20% and 300 Arabic letters)")
     if len(CONTROL.findall(text)) > max(16, len(text) // 10):
         raise Bad("binary", "more than 10% control characters")
-    title = _field(rec, fields["title"], "title") or (_title_from_text(text) if rec.get("_title_from_text") else None)
+    title = _field(rec, fields["title"], "title") or (title_from_text(text) if rec.get("_title_from_text") else None)
     return {
         "doc_id": doc_id(text),
         "title": title,

@@ -12,7 +12,6 @@ separators (3.5, 1,165, 26/02/2024), a run of dots is one token, and digits spli
 from __future__ import annotations
 
 import gc
-import hashlib
 import re
 import threading
 from pathlib import Path
@@ -22,6 +21,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.clean import clean
+from tasks.ingest import doc_id, title_from_text
 from tasks.morph import Morph, resolve
 from tasks.normalize import match_form, normalize
 
@@ -148,11 +148,6 @@ def _doc_rows(doc_id: str, text: str, m: Morph) -> tuple[list[dict], list[dict],
     return sents, toks, c.removed, c.child_at
 
 
-def doc_id_of(text: str) -> str:
-    """documents.doc_id: first 16 hex digits of the SHA-256 of the text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def process_text(docs: list[dict], cache_dir: Path | str | None = None) -> dict[str, list[dict]]:
     """Clean, segment and analyse documents (documents-table rows).
 
@@ -175,7 +170,7 @@ def process_text(docs: list[dict], cache_dir: Path | str | None = None) -> dict[
             out["removed"] += removed
             if child_at is not None:
                 text = doc["text"][child_at:].rstrip()
-                child = {**doc, "doc_id": doc_id_of(text), "text": text, "n_chars": len(text),
+                child = {**doc, "doc_id": doc_id(text), "text": text, "n_chars": len(text), "title": title_from_text(text),
                          "parent_doc_id": doc["doc_id"], "parent_offset": child_at}
                 out["documents"].append(child)
                 todo.append(child)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from tasks.entities import find_entities
-from tasks.segment import doc_id_of, process_text
+from tasks.ingest import doc_id
+from tasks.segment import process_text
 
 
 Analysed = list[tuple[dict, list[dict], list[dict], list[dict]]]
@@ -11,7 +12,7 @@ Analysed = list[tuple[dict, list[dict], list[dict], list[dict]]]
 def analyse_many(items: list[tuple[str, str]], published_at=None) -> Analysed:
     """(document row, sentences, tokens, entities) per document of (text, source_id) items; a glued
     second article comes back as a document of its own."""
-    docs = [{"doc_id": doc_id_of(text), "source_id": sid, "text": text, "published_at": published_at}
+    docs = [{"doc_id": doc_id(text), "source_id": sid, "text": text, "published_at": published_at}
             for text, sid in items]
     out = process_text(docs)
     sents: dict[str, list[dict]] = {}

@@ -5,7 +5,8 @@ import pytest
 
 from tasks.clean import clean, load_rules
 from tasks.normalize import normalize
-from tasks.segment import doc_id_of, process_text
+from tasks.ingest import doc_id
+from tasks.segment import process_text
 
 CACHE = Path(tempfile.gettempdir()) / "khabar-test-cache"
 
@@ -19,7 +20,7 @@ BOILERPLATE = [
 
 @pytest.fixture(scope="module")
 def seeds(seed_paths):
-    docs = [{"doc_id": doc_id_of(t), "text": t, "source_id": p.name, "source_path": str(p), "title": None,
+    docs = [{"doc_id": doc_id(t), "text": t, "source_id": p.name, "source_path": str(p), "title": None,
              "n_chars": len(t), "pipeline_version": "0.1.0"}
             for p in seed_paths for t in [p.read_text("utf-8")]]
     return docs, process_text(docs, CACHE)
@@ -64,7 +65,7 @@ def test_glued_article_becomes_a_child_document(seeds):
     assert child["parent_doc_id"] == parent["doc_id"]
     assert child["text"].startswith("مفاوضات سلام محتملة بين روسيا وأوكرانيا")
     assert parent["text"][child["parent_offset"]:child["parent_offset"] + len(child["text"])] == child["text"]
-    assert child["doc_id"] == doc_id_of(child["text"]) and child["n_chars"] == len(child["text"])
+    assert child["doc_id"] == doc_id(child["text"]) and child["n_chars"] == len(child["text"])
     assert child["source_id"] == parent["source_id"] and child["pipeline_version"] == parent["pipeline_version"]
     # the parent's sentences stop before "إقرأ أيضاً:", the child has the rest (its related list removed)
     cut = parent["text"].index("إقرأ أيضاً:")

@@ -9,13 +9,14 @@ from tasks.config import SHARED
 from tasks.dictionaries import COLUMNS, load, variants
 from tasks.entities import actor_at, actors_in, find_entities, role_of, lexicon
 from tasks.schema import CODE, ENTITY_LABELS, to_table
-from tasks.segment import doc_id_of, process_text
+from tasks.ingest import doc_id
+from tasks.segment import process_text
 
 SEEDS = SHARED / "seeds"
 
 
 def analyse(text: str, published_at=None) -> tuple[dict, list[dict]]:
-    doc = {"doc_id": doc_id_of(text), "text": text, "published_at": published_at}
+    doc = {"doc_id": doc_id(text), "text": text, "published_at": published_at}
     out = process_text([doc])
     mine = lambda rows: [r for r in rows if r["doc_id"] == doc["doc_id"]]  # noqa: E731
     return doc, find_entities(doc, mine(out["sentences"]), mine(out["tokens"]))
@@ -155,7 +156,7 @@ def test_aqmar_dev_f1():
     gold = [json.loads(line) for line in (SHARED / "eval" / "ner_aqmar_dev.jsonl").open(encoding="utf-8")]
     docs = {}
     for g in gold:
-        docs.setdefault(doc_id_of(g["text"]), {"doc_id": doc_id_of(g["text"]), "text": g["text"]})
+        docs.setdefault(doc_id(g["text"]), {"doc_id": doc_id(g["text"]), "text": g["text"]})
     out = process_text(list(docs.values()))
     by_doc: dict[str, tuple[list, list]] = {d: ([], []) for d in docs}
     for s in out["sentences"]:
@@ -165,7 +166,7 @@ def test_aqmar_dev_f1():
     canon = {"PERS": "PERS", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
     pred = {(e["doc_id"], e["start"], e["end"], canon[e["label"]])
             for d in docs.values() for e in find_entities(d, *by_doc[d["doc_id"]]) if e["label"] in canon}
-    truth = {(doc_id_of(g["text"]), e["start"], e["end"], e["label"]) for g in gold for e in g["entities"]}
+    truth = {(doc_id(g["text"]), e["start"], e["end"], e["label"]) for g in gold for e in g["entities"]}
     f1 = {}
     for label in ("PERS", "LOC", "ORG"):
         g, p = {x for x in truth if x[3] == label}, {x for x in pred if x[3] == label}

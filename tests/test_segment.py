@@ -7,13 +7,14 @@ from conftest import read_jsonl
 
 from tasks.morph import Morph
 from tasks.normalize import match_form, normalize
-from tasks.segment import doc_id_of, process_text, sentences
+from tasks.ingest import doc_id
+from tasks.segment import process_text, sentences
 
 CACHE = Path(tempfile.gettempdir()) / "khabar-test-cache"
 
 
 def _docs(pairs):
-    return [{"doc_id": doc_id_of(t), "text": t, "source_id": i, "source_path": "test"} for i, t in pairs]
+    return [{"doc_id": doc_id(t), "text": t, "source_id": i, "source_path": "test"} for i, t in pairs]
 
 
 @pytest.fixture(scope="module")
