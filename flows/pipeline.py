@@ -130,6 +130,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             """Second phase, once a batch's text is ready: split-off articles count only when new."""
             kids = [d for d in text["documents"] if d["doc_id"] not in seen.docs]
             seen.docs.update(d["doc_id"] for d in kids)
+            counts["admitted"] += len(kids)
             keep = {d["doc_id"] for d in batch + kids}
             rows = {t: [r for r in rs if r["doc_id"] in keep] for t, rs in text.items() if t != "documents"}
             rows["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in batch + kids]
