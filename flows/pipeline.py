@@ -173,7 +173,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
         except BaseException:
             for f in [*stages, *(f for _, f in texts)]:
-                f.wait()  # let in-flight tasks finish before their staging is removed
+                f.wait(60)  # let in-flight tasks finish before their staging is removed
             wh.abort(run_id)
             raise
     summary = {"run_id": run_id, **counts, "seconds": round(time.monotonic() - t0, 1),

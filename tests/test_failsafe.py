@@ -73,3 +73,45 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(khabar_cli, shared, tmp_p
     finish(khabar_cli("run", "--input", str(src), "--warehouse", str(wh), "--batch-size", "10"))
     assert_no_orphans(wh)
     assert snapshot(wh) == snapshot(ref)
+
+
+def test_hostile_inputs_are_handled_one_by_one(khabar_cli, tmp_path, seed_paths):
+    art = seed_paths[1].read_text(encoding="utf-8")
+    d = tmp_path / "in"
+    (d / "dir.txt").mkdir(parents=True)  # a folder named like a file, holding a good article
+    files = {
+        "dir.txt/good.txt": art.encode(),
+        "binary.txt": bytes(range(256)) * 64,
+        "empty.txt": b"",
+        "blank.txt": b" \n\t\r\n ",
+        "legacy.txt": art.replace("ی", "ي").encode("cp1256", errors="ignore") + " ١".encode("cp1256", errors="ignore"),
+        "utf16.txt": ("أ" + art[:800]).encode("utf-16"),
+        "truncated.txt": ("ب" + art[:900]).encode()[:-1],
+        "nul.txt": (art[:400] + "\x00\x00" + art[400:900]).encode(),
+        "bidi.txt": ("\u202b" + art[:300].replace(" ", " \u200f", 20) + "\u200d\u202c" + art[300:700]).encode(),
+        "huge.txt": ("ن" * 25_000_000).encode(),  # a 50 MB "article"
+        "word.txt": ("قال " + "ب" * 1_000_000 + " انتهى").encode(),  # one 2 MB word inside an article
+        "nothing.html": b"<html><head><script>x()</script></head><body><img src=a.png></body></html>",
+        "english.txt": b"Nothing Arabic here, only an English sentence about the weather. " * 5,
+        "bad.json": b'{"id": "x", "text": ',
+        "lines.jsonl": ('{"id": "ok", "text": "' + art[:200].replace('"', "'").replace("\n", " ") +
+                        '"}\n{oops\n{"id": "t", "text": ["list"]}\n').encode(),
+        "corrupt.json.gz": b"\x1f\x8b\x08\x00garbage",
+    }
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    os.mkfifo(d / "pipe.txt")
+    os.symlink(d, d / "dir.txt" / "loop")
+    wh = tmp_path / "wh"
+    finish(khabar_cli("run", "--input", str(d), "--warehouse", str(wh), "--batch-size", "4"))
+    with duckdb.connect(str(wh / "khabar.duckdb"), read_only=True) as con:
+        rej = dict(con.execute("select regexp_extract(source_id, '[^/]+$'), reason from rejects").fetchall())
+        docs = {r[0].rsplit("/", 1)[-1] for r in con.execute("select source_id from sources").fetchall()}
+        bad = con.execute("""select count(*) from tokens t join documents d using (doc_id)
+                             where substring(d.text, t.start + 1, t."end" - t.start) <> t.surface""").fetchone()[0]
+    assert rej == {"binary.txt": "binary", "empty.txt": "empty", "blank.txt": "empty", "huge.txt": "too_large",
+                   "nothing.html": "empty", "english.txt": "not_arabic", "bad.json": "malformed_json",
+                   "lines.jsonl:2": "malformed_json", "t": "wrong_type", "corrupt.json.gz": "corrupt_gzip",
+                   "pipe.txt": "unreadable", "loop": "symlink_loop"}
+    assert docs == {"good.txt", "legacy.txt", "utf16.txt", "truncated.txt", "nul.txt", "bidi.txt", "word.txt", "ok"}
+    assert bad == 0  # offsets stay exact through controls, NULs and legacy encodings
