@@ -46,7 +46,7 @@ def commit_task(wh: Warehouse, run_id: str, row: dict, dq: list[pa.Table]) -> Pa
 
 @task(name="gate", cache_policy=NONE)
 def gate_task(run_id: str, rows: dict[str, list[dict]], extracted: tuple[list[dict], list[dict]],
-              entities: list[dict], docs_dir: Path, max_reject_share: float) -> dict[str, pa.Table]:
+              entities: list[dict], docs_dir: Path | None, max_reject_share: float) -> dict[str, pa.Table]:
     """Contract tables of one batch through the quality gates: what passes, plus rejects and dq_results."""
     events, quotes = extracted
     tables = {t: to_table(t, [{**r, "run_id": run_id} for r in rs]) for t, rs in
@@ -85,13 +85,15 @@ def khabar(inputs: list[str], warehouse: str = "warehouse", batch_size: int = 20
     the warehouse from these inputs; since skips input files last modified before that date;
     a batch with a larger share of documents failing quality than max_reject_share fails the run."""
     sub = pipeline.with_options(task_runner=task_runner(runner, workers, dask_address))
+    # GX's file context (Data Docs) is one process's: runs spread over processes keep dq_results only.
     return sub(inputs=inputs, warehouse=warehouse, batch_size=batch_size, window=2 * workers,
-               full_refresh=full_refresh, since=since, wait=wait, max_reject_share=max_reject_share)
+               full_refresh=full_refresh, since=since, wait=wait, max_reject_share=max_reject_share,
+               data_docs=runner == "thread")
 
 
 @flow(name="khabar-pipeline")
 def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, full_refresh: bool,
-             since: date | None, wait: float, max_reject_share: float) -> dict:
+             since: date | None, wait: float, max_reject_share: float, data_docs: bool) -> dict:
     log = get_run_logger()
     wh, started, t0 = Warehouse(Path(warehouse)), datetime.now(timezone.utc), time.monotonic()
     fields = ingest.load_fields()
@@ -99,6 +101,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
         if leftovers := wh.recover():
             log.warning("removed %d leftovers of an interrupted run", len(leftovers))
         run_id, counts, part = new_run_id(started), Counter(), 0
+        docs_dir = wh.root / "dq_docs" if data_docs else None
         seen = ingest.Seen(set(), set(), set()) if full_refresh else wh.seen()
         paths, early = [], []
         for p in ingest.discover(inputs):
@@ -136,7 +139,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             rows["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in batch + kids]
             ents = entities_task.submit(rows["documents"], rows["sentences"], rows["tokens"])
             evq = events_task.submit(rows["documents"], rows["sentences"], rows["tokens"], ents)
-            stage(gate_task.submit(run_id, rows, evq, ents, wh.root / "dq_docs", max_reject_share))
+            stage(gate_task.submit(run_id, rows, evq, ents, docs_dir, max_reject_share))
 
         def flush(final: bool) -> None:
             nonlocal pending
@@ -167,7 +170,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             while stages:
                 collect()
             commit_task(wh, run_id, run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh), dq)
-            if dq:
+            if dq and docs_dir:
                 docs_task(wh)
             if full_refresh:
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
