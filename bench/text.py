@@ -22,7 +22,8 @@ from pathlib import Path
 from tasks import segment
 from tasks.config import SHARED
 from tasks.morph import DB_NAME
-from tasks.segment import doc_id_of, process_text
+from tasks.ingest import doc_id
+from tasks.segment import process_text
 
 
 def articles(n: int) -> list[dict]:
@@ -32,7 +33,7 @@ def articles(n: int) -> list[dict]:
         for a in json.load(gzip.open(path)):
             text = a.get("content") or ""
             if text.strip():
-                docs.append({"doc_id": doc_id_of(text), "text": text, "title": a.get("title"),
+                docs.append({"doc_id": doc_id(text), "text": text, "title": a.get("title"),
                              "source_id": a.get("url"), "source_path": str(path)})
                 if len(docs) == n:
                     return docs

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks.normalize import match_form, normalize
-from tasks.segment import doc_id_of, process_text
+from tasks.ingest import doc_id
+from tasks.segment import process_text
 
 CACHE = Path(tempfile.gettempdir()) / "khabar-test-cache"
 
@@ -40,7 +41,7 @@ def test_normalize_map_is_valid(text):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
 def test_process_text_gives_valid_raw_offsets(text):
-    doc = {"doc_id": doc_id_of(text), "text": text, "source_id": "x", "source_path": "x"}
+    doc = {"doc_id": doc_id(text), "text": text, "source_id": "x", "source_path": "x"}
     out = process_text([doc], CACHE)
     texts_ = {doc["doc_id"]: text}
     for child in out["documents"]:
