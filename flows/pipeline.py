@@ -146,9 +146,14 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             while len(pending) >= batch_size or (final and pending):
                 batch, pending = pending[:batch_size], pending[batch_size:]
                 texts.append((batch, text_task.submit(batch)))
-                while len(texts) > window or (final and not pending and texts):
-                    batch_, f = texts.popleft()
-                    extract(batch_, f.result())
+                while len(texts) > window:
+                    extract(*next_text())
+            while final and texts:
+                extract(*next_text())
+
+        def next_text() -> tuple[list[dict], dict[str, list[dict]]]:
+            batch, f = texts.popleft()
+            return batch, f.result()
 
         def admit(items: list[Item]) -> None:
             docs, sources, rejects = ingest.admit(items, seen)

@@ -28,6 +28,13 @@ def snapshot(wh: Path) -> dict:
     return out
 
 
+def assert_every_source_has_its_document(wh: Path) -> None:
+    with duckdb.connect(str(wh / "khabar.duckdb"), read_only=True) as con:
+        lost = con.execute("""select count(*) from sources where doc_id not in (select doc_id from documents)
+                              and doc_id not in (select doc_id from rejects where doc_id is not null)""").fetchone()[0]
+    assert lost == 0, f"{lost} sources point to no document and no reject"
+
+
 def assert_no_orphans(wh: Path) -> None:
     done = Warehouse(wh).committed()
     assert not (wh / "_staging").exists()
@@ -79,6 +86,7 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(khabar_cli, shared, tmp_p
             assert snapshot(wh) in (snapshot(ref), {t: [] for t in snapshot(ref)})
     finish(khabar_cli("run", "--input", str(src), "--warehouse", str(wh), "--batch-size", "10"))
     assert_no_orphans(wh)
+    assert_every_source_has_its_document(ref)
     assert snapshot(wh) == snapshot(ref)
 
 
@@ -122,3 +130,4 @@ def test_hostile_inputs_are_handled_one_by_one(khabar_cli, tmp_path, seed_paths)
                    "pipe.txt": "unreadable", "loop": "symlink_loop"}
     assert docs == {"good.txt", "legacy.txt", "utf16.txt", "truncated.txt", "nul.txt", "bidi.txt", "word.txt", "ok"}
     assert bad == 0  # offsets stay exact through controls, NULs and legacy encodings
+    assert_every_source_has_its_document(wh)

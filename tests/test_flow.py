@@ -5,6 +5,7 @@ import duckdb
 
 from flows.pipeline import khabar
 from tests.conftest import read_jsonl
+from tests.test_failsafe import assert_every_source_has_its_document
 
 
 def q(wh, sql):
@@ -31,6 +32,7 @@ def test_flow_writes_contract_tables_and_rerun_adds_nothing(prefect_api, tmp_pat
     texts = dict(q(wh, "select doc_id, text from documents"))
     assert all(texts[by_id[r["id"]]] == r["text"] for r in recs)  # text is the raw input text
     assert q(wh, "select count(distinct run_id), min(pipeline_version) from documents")[0][0] == 1
+    assert_every_source_has_its_document(wh)
 
     second = khabar(inputs=inputs, warehouse=str(wh))
     assert not (second.get("documents") or second.get("sources") or second.get("rejects"))
