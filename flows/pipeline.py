@@ -174,7 +174,8 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             flush(final=True)
             while stages:
                 collect()
-            commit_task(wh, run_id, run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh), dq)
+            row = run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh)
+            commit_task(wh, run_id, row, dq)
             if dq and docs_dir:
                 docs_task(wh)
             if full_refresh:
@@ -187,8 +188,8 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
     summary = {"run_id": run_id, **counts, "seconds": round(time.monotonic() - t0, 1),
                "stage_seconds": stage_seconds(flow_run.get_id())}
     publish_artifacts(summary, wh.root, run_id)
-    new = counts["documents"] or counts["sources"] or counts["rejects"] or full_refresh
-    log.info("run %s: %s", run_id, summary if new else "nothing new: every input is already in the warehouse")
+    log.info("run %s: %s", run_id, summary if row["status"] == "completed"
+             else "nothing new: every input is already in the warehouse")
     return summary
 
 

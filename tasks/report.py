@@ -11,7 +11,6 @@ import contextlib
 import html
 import io
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from plotly.colors import qualitative
 from plotly.offline import get_plotlyjs
 
 from tasks.config import ROOT
+from tasks.ingest import ARABIC
 from tasks.schema import PLOVER_TYPES
 
 REPORTS = ROOT / "warehouse" / "reports"
@@ -43,7 +43,6 @@ TYPE_COLOR = dict(zip(PLOVER_TYPES, qualitative.Dark24))
 QUADS = (("verbal_coop", "verbal cooperation", "#74add1"), ("material_coop", "material cooperation", "#313695"),
          ("verbal_conflict", "verbal conflict", "#f46d43"), ("material_conflict", "material conflict", "#a50026"))
 MAX_EVENT_ROWS = 1000
-ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 
 
 @dataclass(frozen=True)
