@@ -17,7 +17,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 t0 = time.perf_counter()
 from quality_support import batch, seed_like  # noqa: E402
 
-from tasks.quality import build_docs, check  # noqa: E402
+from tasks.quality import build_docs, check, record  # noqa: E402
 
 print(f"import tasks.quality: {time.perf_counter() - t0:.1f} s")
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
@@ -26,9 +26,11 @@ b = batch(seed_like(sorted((ROOT / "seeds").glob("*.txt")), n))
 print({name: t.num_rows for name, t in b.items()})
 
 
-def timed(tables=b, rejected=0, **kw) -> tuple[float, float]:
+def timed(tables=b, rejected=0, docs_dir: Path | None = None) -> tuple[float, float]:
     w, c = time.perf_counter(), time.process_time()
-    r = check(tables, "20260101T000000Z-abc123", **kw)
+    r = check(tables, "20260101T000000Z-abc123")
+    if docs_dir:
+        record(docs_dir, "20260101T000000Z-abc123", 0, r.validations)
     assert r.rejects.num_rows == rejected
     return time.perf_counter() - w, time.process_time() - c
 

@@ -61,7 +61,7 @@ def main() -> None:
     t = time.perf_counter()
     m = segment.morph(cache)
     load = time.perf_counter() - t
-    run("next", b, cache, f"; +{load:.2f} s to load {len(m.cache)} cached words")
+    run("next", b, cache, f"; +{load:.2f} s to open the cache")
     from camel_tools.morphology.analyzer import Analyzer
     from camel_tools.morphology.database import MorphologyDB
 

@@ -5,6 +5,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date
 
 from flows.report_cli import add_report_command
@@ -17,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--input", nargs="+", default=["seeds/*.txt"], metavar="PATH",
                      help="files, folders or globs (.txt .json .jsonl .html, optionally .gz)")
     run.add_argument("--warehouse", default="warehouse", metavar="DIR")
-    run.add_argument("--batch-size", type=int, default=200, help="documents per task batch")
+    run.add_argument("--batch-size", type=int, default=400, help="documents per task batch")
     run.add_argument("--runner", choices=["thread", "process", "dask"], default="thread",
                      help="where batches run: this process, a local process pool, or Dask")
     run.add_argument("--workers", type=int, default=2, help="processes for the process/local Dask runner")
@@ -37,14 +39,35 @@ def main(argv: list[str] | None = None) -> int:
     from tasks.publish import WarehouseBusy
 
     try:
-        summary = khabar(inputs=a.input, warehouse=a.warehouse, batch_size=a.batch_size, runner=a.runner,
-                         workers=a.workers, dask_address=a.dask_address, full_refresh=a.full_refresh,
-                         since=a.since, wait=a.wait)
+        with ExitStack() as stack:
+            if not os.environ.get("PREFECT_API_URL"):
+                stack.enter_context(_temporary_server())
+            summary = khabar(inputs=a.input, warehouse=a.warehouse, batch_size=a.batch_size, runner=a.runner,
+                             workers=a.workers, dask_address=a.dask_address, full_refresh=a.full_refresh,
+                             since=a.since, wait=a.wait)
     except WarehouseBusy as e:
         print(f"khabar: {e}", file=sys.stderr)
         return 3
     print(json.dumps(summary, default=str) if a.json else summary)
     return 0
+
+
+@contextmanager
+def _temporary_server() -> Iterator[None]:
+    """A temporary local Prefect server for this run, announced in the environment so that worker
+    processes report to it instead of each starting its own."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        del os.environ["PREFECT_API_URL"]
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ NAME = "daily"
 
 
 @flow(name="khabar", log_prints=True)
-def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch_size: int = 200,
+def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch_size: int = 400,
              runner: Runner = "thread", workers: int = 2, dask_address: str | None = None,
              full_refresh: bool = False, wait: float = 600.0) -> dict:
     """Add what is new in the inputs to the warehouse.

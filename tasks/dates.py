@@ -9,6 +9,7 @@ caller uses when a sentence has no date at all (see publication_date).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 _MONTHS = {
@@ -26,6 +27,7 @@ _PAST, _NEXT, _THIS = ("الماضي", "الماضيه", "الفائت", "الف
 
 _TR = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك",
                      **{chr(0x660 + i): str(i) for i in range(10)}, **{chr(0x6F0 + i): str(i) for i in range(10)}})
+_EARLIEST = dt.date(1900, 1, 1)  # relative dates before this are not resolved (the contract's lower bound)
 _SKIP = re.compile(r"[\u064B-\u0652\u0670\u0640]")  # diacritics and tatweel
 
 
@@ -38,22 +40,23 @@ _MONX = rf"(?P<mon>{_MON})(?:\s*(?:/|\(|-)\s*{_MON}\s*\)?)?"
 _MOD = rf"(?P<mod>{_alt(_PAST + _NEXT + _THIS)})"
 _YEAR = r"(?P<year>(?:19|20)\d\d)(?!\d)(?:\s*م(?![\u0621-\u064A]))?"
 _WD = rf"(?P<wd>{_alt(WEEKDAY)})"
-# word boundaries; a leading و/ف/ب clitic stays inside the span, as in the tokens (وأمس)
+# word boundaries; a leading و/ف/ب clitic stays inside the span, as in the tokens (وأمس). _B is
+# shared by every pattern, once in front: re would otherwise try each pattern at every character.
 _B, _E = r"(?<![\u0621-\u064A\d])(?:[وفب](?=[\u0621-\u064A\d]))?", r"(?![\u0621-\u064A\d])"
 _PATTERNS = [
-    ("dmy", rf"{_B}(?:(?:يوم\s+)?{_WD}\s+)?(?:ال)?(?P<day>[0-3]?\d)(?!\d)\s+(?:من\s+)?(?:شهر\s+)?{_MONX}"
+    ("dmy", rf"(?:(?:يوم\s+)?{_WD}\s+)?(?:ال)?(?P<day>[0-3]?\d)(?!\d)\s+(?:من\s+)?(?:شهر\s+)?{_MONX}"
             rf"(?:\s+(?:من\s+)?(?:(?:عام|العام|سنه)\s+)?{_YEAR}|\s+{_MOD})?{_E}"),
-    ("my", rf"{_B}(?:(?:شهر|اواخر|اوائل|منتصف)\s+)?{_MONX}\s+(?:من\s+)?(?:(?:عام|العام|سنه)\s+)?{_YEAR}{_E}"),
-    ("mmod", rf"{_B}(?:(?:شهر|اواخر|اوائل|منتصف)\s+)?{_MONX}\s+{_MOD}{_E}"),
-    ("year", rf"{_B}(?:عام|العام|سنه|السنه)\s+{_YEAR}{_E}"),
-    ("today_wd", rf"{_B}(?:اليوم|غدا|امس)\s+{_WD}{_E}"),
-    ("rel_day", rf"{_B}(?P<rel>(?:قبل|اول)\s+(?:من\s+)?امس|بعد\s+غد|امس|الامس|البارحه|اليوم|غدا){_E}(?!\s+(?:التالي|السابق|نفسه|ذاته|الذي|الاول|العالمي|الوطني))"),
-    ("wd", rf"{_B}(?:يوم\s+)?{_WD}(?:\s+{_MOD})?{_E}"),
-    ("unit", rf"{_B}(?P<unit>الاسبوع|الشهر|العام|السنه)\s+{_MOD}{_E}"),
-    ("ago", rf"{_B}(?:قبل|منذ)\s+(?P<n>\d+\s+)?(?P<ago>يومين|ايام|يوم|اسبوعين|اسابيع|اسبوع|شهرين|اشهر|شهور|شهر|"
+    ("my", rf"(?:(?:شهر|اواخر|اوائل|منتصف)\s+)?{_MONX}\s+(?:من\s+)?(?:(?:عام|العام|سنه)\s+)?{_YEAR}{_E}"),
+    ("mmod", rf"(?:(?:شهر|اواخر|اوائل|منتصف)\s+)?{_MONX}\s+{_MOD}{_E}"),
+    ("year", rf"(?:عام|العام|سنه|السنه)\s+{_YEAR}{_E}"),
+    ("today_wd", rf"(?:اليوم|غدا|امس)\s+{_WD}{_E}"),
+    ("rel_day", rf"(?P<rel>(?:قبل|اول)\s+(?:من\s+)?امس|بعد\s+غد|امس|الامس|البارحه|اليوم|غدا){_E}(?!\s+(?:التالي|السابق|نفسه|ذاته|الذي|الاول|العالمي|الوطني))"),
+    ("wd", rf"(?:يوم\s+)?{_WD}(?:\s+{_MOD})?{_E}"),
+    ("unit", rf"(?P<unit>الاسبوع|الشهر|العام|السنه)\s+{_MOD}{_E}"),
+    ("ago", rf"(?:قبل|منذ)\s+(?P<n>\d+\s+)?(?P<ago>يومين|ايام|يوم|اسبوعين|اسابيع|اسبوع|شهرين|اشهر|شهور|شهر|"
             rf"عامين|سنتين|اعوام|سنوات|عام|سنه){_E}"),
 ]
-_RE = re.compile("|".join(f"(?P<{name}>{p.replace('(?P<', f'(?P<{name}_')})" for name, p in _PATTERNS))
+_RE = re.compile(_B + "(?:" + "|".join(f"(?P<{name}>{p.replace('(?P<', f'(?P<{name}_')})" for name, p in _PATTERNS) + ")")
 
 
 _AGO_UNITS = {("يوم", "يومين", "ايام"): 1, ("اسبوع", "اسبوعين", "اسابيع"): 7, ("شهر", "شهرين", "اشهر", "شهور"): 30,
@@ -77,15 +80,13 @@ def publication_date(published_at) -> dt.date | None:
 
 def _normalised(text: str, start: int, end: int) -> tuple[str, list[int] | range]:
     """text[start:end] normalised (alef, teh marbuta, yeh, digits; no diacritics) and each char's offset."""
-    if not _SKIP.search(text, start, end):  # the common case: same length, offsets shift by `start`
+    skips = [m.start() for m in _SKIP.finditer(text, start, end)]
+    if not skips:  # the common case: same length, offsets shift by `start`
         return text[start:end].translate(_TR), range(start, end)
-    chars, where = [], []
-    for i in range(start, end):
-        c = text[i]
-        if not _SKIP.match(c):
-            chars.append(c.translate(_TR))
-            where.append(i)
-    return "".join(chars), where
+    where: list[int] = []
+    for a, b in zip([start, *(k + 1 for k in skips)], [*skips, end]):
+        where.extend(range(a, b))
+    return _SKIP.sub("", text[start:end]).translate(_TR), where
 
 
 def _safe(y: int, m: int, d: int) -> dt.date | None:
@@ -154,9 +155,11 @@ def _resolve(kind: str, g: dict, pub: dt.date | None) -> tuple[dt.date | None, s
     ago = g["ago"]
     unit = next(v for k, v in _AGO_UNITS.items() if ago in k)
     count = int(g["n"]) if g.get("n") else 2 if ago in _DUALS else 3 if ago in _PLURALS else 1
-    return pub - dt.timedelta(days=unit * count), "relative", (None,) * 3
+    days = unit * count  # "منذ 300 عام" is history, not a date to put on an event
+    return (pub - dt.timedelta(days=days) if days <= (pub - _EARLIEST).days else None), "relative", (None,) * 3
 
 
+@functools.lru_cache(maxsize=20_000)  # entities and events ask for the same sentences: share, never mutate
 def resolve_dates(text: str, start: int, end: int, published_at=None) -> list[dict]:
     """Date expressions in text[start:end], offsets into text: start, end, text, date (datetime.date or
     None when the year or the publication date is missing), granularity, year/month/day as written, rule."""

@@ -25,8 +25,8 @@ import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import itemgetter
 
-from prefect import task
 
 from tasks.dates import MONTH, WEEKDAY, publication_date, resolve_dates
 from tasks.dictionaries import CURATED, load, norm, variants
@@ -121,7 +121,7 @@ def _keys_of(w: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=300_000)
+@lru_cache(maxsize=100_000)
 def token_keys(surface: str, lemma: str | None, last: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(exact, loose) lookup keys of one token. Exact: the matching form, the same without proclitics
     (و ف ب ل ك; لل -> ال) and the last ATB segment. Loose adds forms without the article, with nisba
@@ -392,7 +392,7 @@ def find_entities(doc: dict, sentences: list[dict], tokens: list[dict]) -> list[
     """Entity rows (contract table `entities`, without run_id) of one document."""
     lex, when = lexicon(), publication_date(doc.get("published_at"))
     by_sent: dict[int, list[dict]] = {}
-    for t in sorted(tokens, key=lambda t: (t["sentence_id"], t["token_index"])):
+    for t in sorted(tokens, key=itemgetter("sentence_id", "token_index")):
         by_sent.setdefault(t["sentence_id"], []).append(t)
     rows = []
     for toks in by_sent.values():
@@ -435,5 +435,3 @@ def entities_of(docs: list[dict], sentences: list[dict], tokens: list[dict]) -> 
         toks.setdefault(t["doc_id"], []).append(t)
     return [e for d in docs for e in find_entities(d, sents.get(d["doc_id"], []), toks.get(d["doc_id"], []))]
 
-
-entities_task = task(entities_of, name="entities")

@@ -18,10 +18,11 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from typing import NamedTuple
+from datetime import date, timedelta
+from operator import itemgetter
 
 from camel_tools.utils.dediac import dediac_ar
-from prefect import task
 
 from tasks.config import SEEDS
 from tasks.dates import publication_date, resolve_dates
@@ -50,6 +51,7 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _FLAGS = ("toll", "violence", "crowd", "place", "old", "protester", "agent")
 
 
+@functools.lru_cache(maxsize=100_000)
 def key(s: str | None) -> str:
     """Matching key: no diacritics or tatweel, alef/ya/ta-marbuta variants folded."""
     return dediac_ar(s or "").translate(_KEYMAP)
@@ -139,15 +141,8 @@ class Tok:
     flags: frozenset[str] = frozenset()  # cue kinds of the word (see _FLAGS), "count", "year"
     ca: int = 0  # first and last token of its clause
     cb: int = 0
-
-    @property
-    def punct(self) -> bool:
-        return self.pos == "punc" or all(c in _PUNCT or c in _CLOSE for c in self.surface)
-
-    @property
-    def boundary(self) -> bool:
-        """Punctuation that ends a clause (quotation marks do not)."""
-        return self.punct and not any(c in _CLOSE for c in self.surface)
+    punct: bool = False
+    boundary: bool = False  # punctuation that ends a clause (quotation marks do not)
 
     @property
     def comp(self) -> bool:
@@ -191,40 +186,61 @@ class Tok:
                               or self.base.endswith("نا") and not self.lemma.endswith("نا"))
 
 
+class _Word(NamedTuple):
+    """What a token's matching needs that does not depend on its context (cached per word form)."""
+    lemma: str
+    norm: str
+    base: str
+    segs: list[str]  # shared between tokens of the same form: never mutate
+    keys: frozenset[str]
+    flags: frozenset[str]
+    punct: bool
+    boundary: bool
+    when: bool
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word(surface: str, norm_form: str | None, segments: tuple[str, ...], lemma_form: str | None, pos: str) -> _Word:
+    cues = seeds().cues
+    norm = key(norm_form or surface)
+    segs = [key(s) for s in segments]
+    if not segs or "".join(segs) != key(surface):  # segments must spell the word
+        segs = [key(surface)]
+    main = max(range(len(segs)), key=lambda j: len(segs[j]))
+    base = segs[main]
+    bases = {base, base[2:] if base.startswith("ال") and len(base) > 4 else base}
+    if main and segs[main - 1] == "ل" and base.startswith("ل") and len(base) > 3:
+        bases.add(base[1:])  # ل + الـ written لل
+    bare = norm[len(segs[0]):] if len(segs) > 1 and segs[0] in ("و", "ف") else norm
+    lemma = key(lemma_form)
+    keys = frozenset({lemma, norm, bare, *bases} - {""})
+    flags = {f for f in _FLAGS if not keys.isdisjoint(cues[f])}
+    if pos == "digit":
+        flags.add("year" if _YEAR.match(surface) else "count")
+    elif not keys.isdisjoint(cues["count"]):
+        flags.add("count")
+    punct = pos == "punc" or all(c in _PUNCT or c in _CLOSE for c in surface)
+    return _Word(lemma, norm, min(bases, key=len), segs, keys, frozenset(flags), punct,
+                 punct and not any(c in _CLOSE for c in surface), not keys.isdisjoint(cues["when"]))
+
+
 def _toks(rows: list[dict], dates: list[dict]) -> list[Tok]:
     """Tokens of one sentence with their matching keys; `dates` are the date spans in it."""
-    cues = seeds().cues
-    when = cues["when"]
-    dates = sorted(dates, key=lambda d: d["start"])
+    dates = sorted(dates, key=itemgetter("start"))
     k, out = 0, []
-    for n, r in enumerate(sorted(rows, key=lambda r: r["token_index"])):
-        norm = key(r.get("norm") or r["surface"])
-        segs = [key(s) for s in (r.get("segments") or ())]
-        if not segs or "".join(segs) != key(r["surface"]):  # segments must spell the word
-            segs = [key(r["surface"])]
-        main = max(range(len(segs)), key=lambda j: len(segs[j]))
-        base = segs[main]
-        bases = {base, base[2:] if base.startswith("ال") and len(base) > 4 else base}
-        if main and segs[main - 1] == "ل" and base.startswith("ل") and len(base) > 3:
-            bases.add(base[1:])  # ل + الـ written لل
-        bare = norm[len(segs[0]):] if len(segs) > 1 and segs[0] in ("و", "ف") else norm
-        lemma = key(r.get("lemma"))
+    prev_pos = prev_norm = None
+    for n, r in enumerate(sorted(rows, key=itemgetter("token_index"))):
         pos = r.get("pos") or ""
-        keys = frozenset({lemma, norm, bare, *bases} - {""})
+        w = _word(r["surface"], r.get("norm"), tuple(r.get("segments") or ()), r.get("lemma"), pos)
         while k < len(dates) and dates[k]["end"] <= r["start"]:
             k += 1
         inside = dates[k:k + 1] if k < len(dates) and dates[k]["start"] <= r["start"] else []
-        flags = {f for f in _FLAGS if not keys.isdisjoint(cues[f])}
-        if pos == "digit":
-            flags.add("year" if _YEAR.match(r["surface"]) else "count")
-        elif not keys.isdisjoint(cues["count"]):
-            flags.add("count")
-        if out and out[-1].norm == "في" and pos == "noun_prop":  # "في سريناجار"
-            flags.add("place")
-        out.append(Tok(n, r["start"], r["end"], r["surface"], lemma, norm, min(bases, key=len), pos, segs, keys,
-                       bool(out) and out[-1].pos in _NOMINAL | {"prep"}, bool(out) and out[-1].pos == "prep",
-                       bool(inside), not keys.isdisjoint(when) or any(d["rule"] in _DAY_RULES for d in inside),
-                       frozenset(flags)))
+        flags = w.flags | {"place"} if prev_norm == "في" and pos == "noun_prop" else w.flags  # "في سريناجار"
+        out.append(Tok(n, r["start"], r["end"], r["surface"], w.lemma, w.norm, w.base, pos, w.segs, w.keys,
+                       prev_pos in _NOMINAL or prev_pos == "prep", prev_pos == "prep", bool(inside),
+                       w.when or any(d["rule"] in _DAY_RULES for d in inside), flags,
+                       punct=w.punct, boundary=w.boundary))
+        prev_pos, prev_norm = pos, w.norm
     a = 0
     for t in out:  # clause bounds: between clause-ending punctuation
         t.ca = a
@@ -242,13 +258,26 @@ def _has(t: Tok, keys: frozenset[str]) -> bool:
     return not t.keys.isdisjoint(keys)
 
 
-def _cue_len(toks: list[Tok], i: int, keys: frozenset[str]) -> int:
-    """Length of a (possibly multiword) cue starting at token i, else 0."""
+@functools.cache
+def _cue_index(keys: frozenset[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Cues (possibly multiword) by their first word, longest first."""
+    idx: dict[str, list[tuple[str, ...]]] = {}
     for k in keys:
-        parts = k.split(" ")
-        if i + len(parts) <= len(toks) and all(parts[j] in toks[i + j].keys for j in range(len(parts))):
-            return len(parts)
-    return 0
+        parts = tuple(k.split(" "))
+        idx.setdefault(parts[0], []).append(parts)
+    return {w: tuple(sorted(ps, key=len, reverse=True)) for w, ps in idx.items()}
+
+
+def _cue_len(toks: list[Tok], i: int, keys: frozenset[str]) -> int:
+    """Length of the longest (possibly multiword) cue starting at token i, else 0."""
+    idx, best = _cue_index(keys), 0
+    for w in toks[i].keys & idx.keys():
+        for parts in idx[w]:
+            n = len(parts)
+            if n > best and i + n <= len(toks) and all(parts[j] in toks[i + j].keys for j in range(1, n)):
+                best = n
+                break
+    return best
 
 
 def _span(text: str, s: int, e: int) -> tuple[int, int]:
@@ -641,6 +670,14 @@ def _new_statement(toks: list[Tok], j: int) -> bool:
     return not toks[j].verb or toks[j].segs[0] in ("و", "ف")
 
 
+def _quoted(text: str, mark: Tok, sent_end: int) -> tuple[int, int] | None:
+    """The text between an opening quotation mark and its closing one; a quotation running on past
+    the sentence is kept up to the sentence's end."""
+    close = text.find(_QUOTES[mark.surface], mark.end, sent_end)
+    s, e = _span(text, mark.end, sent_end if close == -1 else close)
+    return (s, e) if e > s else None
+
+
 def _quote_span(text: str, toks: list[Tok], v: int, stop: int, sent_end: int) -> tuple[int, int] | None:
     """The quoted text after speech verb v (up to the next statement at `stop`): "..." or «...» opening
     before the next clause, else the أن/إن clause."""
@@ -649,14 +686,11 @@ def _quote_span(text: str, toks: list[Tok], v: int, stop: int, sent_end: int) ->
         if t.norm == "الي" and not (j + 1 < len(toks) and toks[j + 1].comp):
             return None  # "أشار إلى كلام الرئيس": an object, not a statement
         if t.surface in _QUOTES:
-            close = text.find(_QUOTES[t.surface], t.end, t.end + 3000)
-            return _span(text, t.end, close) if close != -1 else None
+            return _quoted(text, t, sent_end)
         if t.comp or t.surface == ":":
             nxt = toks[j + 1] if j + 1 < len(toks) else None
             if nxt and nxt.surface in _QUOTES:
-                close = text.find(_QUOTES[nxt.surface], nxt.end, nxt.end + 3000)
-                if close != -1:
-                    return _span(text, nxt.end, close)
+                return _quoted(text, nxt, sent_end)
             end = toks[stop - 1].end if stop < len(toks) else sent_end
             s, e = _span(text, t.end, end)
             return (s, e) if e > s else None
@@ -733,8 +767,11 @@ def _headline_speaker(text: str, toks: list[Tok], ents: list[dict]) -> dict | No
 # ---------------------------------------------------------------------------------------- extract
 
 def _date(s: Sent, trig: int, pub: date | None) -> tuple[date | None, str]:
-    """The date expression after the trigger in its sentence, else the nearest one, else publication."""
-    here = s.dates
+    """The date expression after the trigger in its sentence, else the nearest one, else publication.
+    A date more than a year after publication (or today) is a plan or a target ("رؤية 2030"), not when
+    the event happened: it is not used."""
+    latest = (pub or date.today()) + timedelta(days=366)
+    here = [d for d in s.dates if d["date"] is None or d["date"] <= latest]
     if here:
         after = [d for d in here if d["start"] >= trig]
         d = min(after, key=lambda d: d["start"]) if after else max(here, key=lambda d: d["start"])
@@ -802,18 +839,13 @@ def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
     text, stop = doc["text"], seeds().cues["not_trigger"]
     pub = publication_date(doc.get("published_at"))
     rows = sorted(sentences, key=lambda r: r["start"])
-    starts = [r["start"] for r in rows]
     by_sent: dict[int, list[dict]] = {}
     for r in tokens:
         by_sent.setdefault(r["sentence_id"], []).append(r)
     ents_of: dict[int, list[dict]] = {}
     for x in sorted((x for x in entities if x["label"] != "DATE"), key=lambda x: x["start"]):
         ents_of.setdefault(x["sentence_id"], []).append(x)
-    dates_of: dict[int, list[dict]] = {}
-    for d in resolve_dates(text, 0, len(text), doc.get("published_at")):
-        k = bisect.bisect_right(starts, d["start"]) - 1
-        if k >= 0 and d["start"] < rows[k]["end"]:
-            dates_of.setdefault(rows[k]["sentence_id"], []).append(d)
+    dates_of = {r["sentence_id"]: resolve_dates(text, r["start"], r["end"], doc.get("published_at")) for r in rows}
     events, quotes, prev = [], [], None
     for row in sorted(rows, key=lambda r: r["sentence_id"]):
         sid = row["sentence_id"]
@@ -877,8 +909,7 @@ def cluster(events: list[dict]) -> list[dict]:
     return [{**e, "event_id": i, "mentions": counts[i]} for e, i in zip(events, ids)]
 
 
-@task(name="events")
-def events_task(documents: list[dict], sentences: list[dict], tokens: list[dict],
+def events_of(documents: list[dict], sentences: list[dict], tokens: list[dict],
                 entities: list[dict]) -> tuple[list[dict], list[dict]]:
     """Events (clustered across the batch) and quotes of a batch of documents."""
     group: dict[str, tuple[list, list, list]] = {d["doc_id"]: ([], [], []) for d in documents}

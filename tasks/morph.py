@@ -162,7 +162,10 @@ def load_analyzer():
 
 
 class Morph:
-    """Analyzer plus caches; the DB is loaded only when a word is not cached yet."""
+    """Analyzer plus caches: readings in memory (bounded), then in the sqlite file, then from the
+    analyzer; the DB is loaded only when a word is in neither cache."""
+
+    MEMORY = 100_000  # readings kept in memory; beyond, the memory cache starts over (sqlite keeps all)
 
     def __init__(self, cache_dir: Path | str | None = None):
         d = Path(cache_dir or os.environ.get("KHABAR_CACHE_DIR") or Path.home() / ".cache" / "khabar")
@@ -176,10 +179,8 @@ class Morph:
                 "create table if not exists readings (word text primary key, lemma text, pos text,"
                 " gloss text, segments text, score real, known integer)"
             )
-            self.cache: dict[str, Reading] = {
-                w: Reading(lem, pos, gl, tuple(seg.split("+")), sc, bool(k))
-                for w, lem, pos, gl, seg, sc, k in con.execute("select * from readings")
-            }
+        self._db = threading.local()  # one read connection per thread
+        self.cache: dict[str, Reading] = {}
         self.names = load_names()
 
     @property
@@ -190,13 +191,31 @@ class Morph:
                     self._analyzer = load_analyzer()
         return self._analyzer
 
+    def _stored(self, word: str) -> Reading | None:
+        con = getattr(self._db, "con", None)
+        if con is None:
+            con = self._db.con = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        row = con.execute("select lemma, pos, gloss, segments, score, known from readings where word = ?",
+                          (word,)).fetchone()
+        if row is None:
+            return None
+        lem, pos, gl, seg, sc, k = row
+        return Reading(lem, pos, gl, tuple(seg.split("+")), sc, bool(k))
+
     def read(self, word: str) -> Reading:
-        """Context-free reading of an Arabic word (clean form), from the cache or the analyzer."""
+        """Context-free reading of an Arabic word (clean form), from the caches or the analyzer."""
         r = self.cache.get(word)
         if r is None:
-            r = choose(word, self.analyzer.analyze(word))
+            r = self._stored(word)
+            new = r is None
+            if new:
+                r = choose(word, self.analyzer.analyze(word))
             with self._lock:
-                self.cache[word] = self._new[word] = r
+                if len(self.cache) >= self.MEMORY:
+                    self.cache.clear()
+                self.cache[word] = r
+                if new:
+                    self._new[word] = r
         return r
 
     def save(self) -> None:

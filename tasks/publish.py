@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +27,7 @@ from typing import Iterator
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.ingest import Seen
@@ -136,11 +138,35 @@ class Warehouse:
     def stage(self, run_id: str, table: str, data: pa.Table | list[dict], part: int) -> int:
         """Write one part of a table for a run into staging; returns rows written."""
         if isinstance(data, list):
-            data = to_table(table, [{**r, "run_id": run_id} for r in data])
+            data = to_table(table, data, run_id=run_id)
         d = self.root / "_staging" / run_id / table
         d.mkdir(parents=True, exist_ok=True)
         pq.write_table(data.cast(TABLES[table].schema), d / f"{run_id}-part{part:05d}.parquet", compression="zstd")
         return data.num_rows
+
+    def _parts(self, run_id: str, part: int) -> list[Path]:
+        return sorted((self.root / "_staging" / run_id).glob(f"*/{run_id}-part{part:05d}.parquet"))
+
+    def unstage(self, run_id: str, part: int) -> None:
+        """Remove a part's staged files (before a retried batch writes it again)."""
+        for p in self._parts(run_id, part):
+            p.unlink()
+
+    def drop(self, run_id: str, part: int, doc_ids: set[str]) -> Counter:
+        """Remove the rows of `doc_ids` from a staged part; returns rows removed per table."""
+        removed: Counter = Counter()
+        ids = pa.array(sorted(doc_ids), pa.string())
+        for p in self._parts(run_id, part):
+            t = pq.read_table(p)
+            if "doc_id" not in t.column_names:
+                continue
+            keep = t.filter(pc.invert(pc.fill_null(pc.is_in(t["doc_id"], value_set=ids), False)))
+            removed[p.parent.name] = t.num_rows - keep.num_rows
+            if removed[p.parent.name]:
+                tmp = p.with_suffix(".tmp")
+                pq.write_table(keep, tmp, compression="zstd")
+                os.replace(tmp, p)
+        return removed
 
     def commit(self, run_id: str, run_row: dict) -> None:
         """Move staged parts into place, then write the runs marker (the atomic step)."""
@@ -156,7 +182,7 @@ class Warehouse:
         marker = self.root / "runs" / f"{run_id}.parquet"
         marker.parent.mkdir(exist_ok=True)
         tmp = marker.with_suffix(".tmp")
-        pq.write_table(to_table("runs", [{**run_row, "run_id": run_id}]), tmp)
+        pq.write_table(to_table("runs", [run_row], run_id=run_id), tmp)
         os.replace(tmp, marker)
         _fsync_dir(marker.parent)
         shutil.rmtree(staged, ignore_errors=True)

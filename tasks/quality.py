@@ -1,9 +1,10 @@
 """Quality gates: validate a batch's tables with the Great Expectations suites (expectations/suites.py).
 
-One GX validation per table per batch, on pandas DataFrames, in a context cached per process (an
-ephemeral one, or a file context inside docs_dir when Data Docs are wanted). A failing row sends
-its whole document to `rejects` (stage quality) and out of every table; more than
-max_reject_share of the batch's documents failing raises QualityError.
+One GX validation per table per batch, on pandas DataFrames, in an ephemeral context cached per
+process (so batches validate in any worker process). A failing row sends its whole document to
+`rejects` (stage quality) and out of every table; more than max_reject_share of the batch's
+documents failing raises QualityError. The GX results come back with the batch; `record` stores
+them in a file context inside docs_dir, in the flow's process, and `build_docs` renders Data Docs.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -30,8 +32,6 @@ from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
 )
-from prefect import task
-from prefect.cache_policies import NONE
 
 from expectations.suites import frame, suites
 from tasks.schema import TABLES, to_table
@@ -44,9 +44,11 @@ SITE_DIR = "uncommitted/data_docs/local_site"  # GX's site, inside the GX projec
 SITE = Path("gx", SITE_DIR)
 SAMPLE = 200
 # GX's index page loads every result it lists (~6 ms each): it lists the newest; index.html lists all.
+# The index's limit would also stop GX rendering older pages: the validations section has none (0).
 SITE_CONFIG = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": SITE_DIR},
-               "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": 40}}
+               "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": 40},
+               "site_section_builders": {"validations": {"validation_results_limit": 0}}}
 
 _lock = threading.Lock()  # GX contexts are not thread-safe; Prefect may run tasks in threads
 _contexts: dict[Path | None, tuple[AbstractDataContext, dict[str, gx.ValidationDefinition]]] = {}
@@ -68,7 +70,7 @@ class QualityResult:
     tables: dict[str, pa.Table]
     rejects: pa.Table
     dq_results: pa.Table
-    docs: Path | None = None  # docs_dir/index.html, the self-contained summary, when docs_dir was given
+    validations: dict[str, ExpectationSuiteValidationResult]  # GX's results per table, for `record`
 
 
 def _context(docs_dir: Path | None) -> tuple[AbstractDataContext, dict[str, gx.ValidationDefinition]]:
@@ -118,24 +120,19 @@ def _raised(r: Any) -> str | None:
     return next((i.get("exception_message") or "error" for i in infos if i.get("raised_exception")), None)
 
 
-def check(tables: dict[str, pa.Table], run_id: str, docs_dir: Path | None = None,
-          max_reject_share: float = 0.2) -> QualityResult:
-    """Validate one batch; return its tables without failing documents, their rejects and dq_results."""
+def check(tables: dict[str, pa.Table], run_id: str, max_reject_share: float = 0.2) -> QualityResult:
+    """Validate one batch; return its tables without failing documents, their rejects, dq_results
+    and GX's results."""
     frames = {n: frame(n, tables) for n in TABLES if n in tables and tables[n].num_rows}
     rid, p = RunIdentifier(run_name=run_id, run_time=datetime.now(timezone.utc)), params()
     with _lock:
-        ctx, vds = _context(docs_dir)
+        ctx, vds = _context(None)
         results = {n: vds[n].run(batch_parameters={"dataframe": df}, expectation_parameters=p,
                                  result_format=RESULT_FORMAT, run_id=rid) for n, df in frames.items()}
         fails = {n: _failures(vds[n], frames[n], res, p) for n, res in results.items() if n != KEEP_REJECTS}
-        if docs_dir is None:  # nothing will read them: keep the process's memory flat
-            for k in ctx.validation_results_store.list_keys():
-                ctx.validation_results_store.remove_key(k)
-        dq = [{"run_id": run_id, "table": n, "expectation": r.expectation_config.type,
-               "column": _column(r.expectation_config.kwargs), "success": bool(r.success),
-               "observed_value": _observed(r.result), "unexpected_count": r.result.get("unexpected_count"),
-               "element_count": r.result.get("element_count")} for n, res in results.items() for r in res.results]
-        docs = _record(docs_dir, rid, dq) if docs_dir else None
+        for k in ctx.validation_results_store.list_keys():  # the caller keeps them: keep memory flat
+            ctx.validation_results_store.remove_key(k)
+    dq = _dq_rows(run_id, results)
 
     errors = []
     bad_docs: dict[str, Counter] = defaultdict(Counter)  # doc_id -> (table, expectation, column) -> rows
@@ -151,13 +148,18 @@ def check(tables: dict[str, pa.Table], run_id: str, docs_dir: Path | None = None
                 else:
                     bad_rows[name].add(i)
     result = QualityResult({n: _drop(n, t, set(bad_docs), bad_rows[n]) for n, t in tables.items()},
-                           _rejects(tables, bad_docs, run_id), to_table("dq_results", dq), docs)
+                           _rejects(tables, bad_docs, run_id), to_table("dq_results", dq), results)
     problem = _problem(run_id, errors, bad_docs, set(_doc_ids(tables)), max_reject_share)
     if problem:
-        if docs_dir:  # the run stops here: render its Data Docs now
-            build_docs(docs_dir)
         raise QualityError(problem, result)
     return result
+
+
+def _dq_rows(run_id: str, results: dict[str, ExpectationSuiteValidationResult]) -> list[dict]:
+    return [{"run_id": run_id, "table": n, "expectation": r.expectation_config.type,
+             "column": _column(r.expectation_config.kwargs), "success": bool(r.success),
+             "observed_value": _observed(r.result), "unexpected_count": r.result.get("unexpected_count"),
+             "element_count": r.result.get("element_count")} for n, res in results.items() for r in res.results]
 
 
 def _problem(run_id: str, errors: list[str], bad_docs: dict[str, Counter], ids: set[str],
@@ -235,19 +237,22 @@ def _rejects(tables: dict[str, pa.Table], bad: dict[str, Counter], run_id: str) 
     return to_table("rejects", rows)
 
 
-def _record(docs_dir: Path, rid: RunIdentifier, dq: list[dict]) -> Path:
-    """Add a batch's results (GX has stored them in docs_dir) to the summary; rewrite index.html."""
-    stored = docs_dir / "gx" / "uncommitted" / "validations"
+def record(docs_dir: Path, run_id: str, part: int, results: dict[str, ExpectationSuiteValidationResult]) -> Path:
+    """Store one batch's GX results (from any process) in the file context inside docs_dir and add
+    them to the self-contained summary, docs_dir/index.html, which is rewritten and returned."""
     batches = _batches(docs_dir)
-    for f in sorted(stored.glob(f"*/{rid.run_name}/{rid.to_tuple()[1]}/*.json")):
-        table = f.relative_to(stored).parts[0]
-        rows = [r for r in dq if r["table"] == table]
-        batches.append({
-            "run_id": rid.run_name, "run_time": rid.run_time.isoformat(), "table": table,
-            "page": str(SITE / "validations" / f.relative_to(stored).with_suffix(".html")),
-            "rows": max((r["element_count"] or 0 for r in rows), default=0), "expectations": len(rows),
-            "failed": [{c: r[c] for c in ("expectation", "column", "unexpected_count", "observed_value")}
-                       for r in rows if not r["success"]]})
+    with _lock:
+        store = _context(docs_dir)[0].validation_results_store
+        for table, res in results.items():
+            key = ValidationResultIdentifier(ExpectationSuiteIdentifier(table), res.meta["run_id"], f"part{part:05d}")
+            store.set(key, res)
+            rows = _dq_rows(run_id, {table: res})
+            batches.append({
+                "run_id": run_id, "run_time": res.meta["run_id"].run_time.isoformat(), "table": table,
+                "page": str(SITE / "validations" / Path(*key.to_tuple()).with_suffix(".html")),
+                "rows": max((r["element_count"] or 0 for r in rows), default=0), "expectations": len(rows),
+                "failed": [{c: r[c] for c in ("expectation", "column", "unexpected_count", "observed_value")}
+                           for r in rows if not r["success"]]})
     return _write_summary(docs_dir, batches)
 
 
@@ -333,9 +338,3 @@ def combine(parts: list[pa.Table]) -> pa.Table:
     return t.rename_columns([c.removesuffix("_all").removesuffix("_last").removesuffix("_sum")
                              for c in t.column_names]).select(TABLES["dq_results"].names).cast(
         TABLES["dq_results"].schema)
-
-
-@task(name="quality", cache_policy=NONE)
-def quality_task(tables: dict[str, pa.Table], run_id: str, docs_dir: Path | None = None,
-                 max_reject_share: float = 0.2) -> QualityResult:
-    return check(tables, run_id, docs_dir, max_reject_share)

@@ -205,7 +205,10 @@ def empty(name: str) -> pa.Table:
     return TABLES[name].schema.empty_table()
 
 
-def to_table(name: str, rows: list[dict]) -> pa.Table:
-    """Rows (dicts) to an Arrow table in contract column order; missing keys become null."""
+def to_table(name: str, rows: list[dict], **same: object) -> pa.Table:
+    """Rows (dicts) to an Arrow table in contract column order; missing keys become null.
+    `same`: columns with one value for every row (run_id=...), overriding the rows'."""
     sch = TABLES[name].schema
-    return pa.Table.from_pylist([{c: r.get(c) for c in sch.names} for r in rows], schema=sch)
+    cols = [pa.array([same[c]] * len(rows), sch.field(c).type) if c in same else [r.get(c) for r in rows]
+            for c in sch.names]
+    return pa.Table.from_arrays(cols, schema=sch)

@@ -17,8 +17,6 @@ import threading
 from pathlib import Path
 
 import regex
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks.clean import clean
 from tasks.ingest import doc_id, title_from_text
@@ -114,7 +112,7 @@ def _word(w: str) -> tuple[str, str | None]:
     """Matching form of a token and, unless it is an Arabic word to analyse, its POS."""
     info = _WORDS.get(w)
     if info is None:
-        if len(_WORDS) > 1_000_000:
+        if len(_WORDS) > 200_000:
             _WORDS.clear()
         pos = None if _ARABIC.fullmatch(w) else "digit" if w[0].isdigit() else "punc" if _PUNC.fullmatch(w) else (
             "noun_prop" if _HAS_ARABIC.search(w) else "foreign")
@@ -180,5 +178,3 @@ def process_text(docs: list[dict], cache_dir: Path | str | None = None) -> dict[
     m.save()
     return out
 
-
-text_task = task(process_text, name="text", cache_policy=NO_CACHE)  # inputs are large: no hashing

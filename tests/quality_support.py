@@ -71,7 +71,7 @@ def batch(texts: list[tuple[str, str]], run_id: str = RUN_ID) -> dict[str, pa.Ta
                                "start": s, "end": e, "text": text[s:e]})
         s, e = sents[-1]
         rows["removed"].append({"doc_id": d, "start": s, "end": e, "rule": "test", "text": text[s:e]})
-    return {n: to_table(n, [{**r, "run_id": run_id} for r in rs]) for n, rs in rows.items()}
+    return {n: to_table(n, rs, run_id=run_id) for n, rs in rows.items()}
 
 
 def seed_texts(seeds: list[Path]) -> list[tuple[str, str]]:

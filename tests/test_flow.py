@@ -38,3 +38,19 @@ def test_flow_writes_contract_tables_and_rerun_adds_nothing(prefect_api, tmp_pat
     assert not (second.get("documents") or second.get("sources") or second.get("rejects"))
     assert q(wh, "select count(*) from sources")[0][0] == first["sources"]
     assert q(wh, "select status from runs order by started_at") == [("completed",), ("nothing_new",)]
+
+
+def test_an_article_glued_to_several_parents_is_one_document(prefect_api, tmp_path, seed_paths):
+    """Batches run apart, so two of them may split off the same article: the flow keeps one."""
+    text = seed_paths[0].read_text(encoding="utf-8")  # carries a glued second article
+    for name, head in (("a", ""), ("b", "عنوان آخر للخبر نفسه\n"), ("c", "عنوان ثالث للخبر نفسه\n")):
+        (tmp_path / f"{name}.txt").write_text(head + text, encoding="utf-8")
+    wh = tmp_path / "wh"
+    kids = "select count(*), count(distinct doc_id), count(distinct text) from documents where parent_doc_id is not null"
+    first = khabar(inputs=[str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], warehouse=str(wh), batch_size=1)
+    assert first["documents"] == 3 and q(wh, kids) == [(1, 1, 1)]
+    assert q(wh, "select count(*) = count(distinct (doc_id, sentence_id, token_index)) from tokens") == [(True,)]
+    assert q(wh, "select count(distinct doc_id) from tokens") == [(3,)]
+    second = khabar(inputs=[str(tmp_path / f"{n}.txt") for n in "abc"], warehouse=str(wh), batch_size=1)
+    assert second["documents"] == 1 and second["admitted"] == 1 and q(wh, kids) == [(1, 1, 1)]
+    assert_every_source_has_its_document(wh)

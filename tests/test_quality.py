@@ -7,7 +7,7 @@ import pytest
 from quality_support import RUN_ID, batch, seed_texts
 
 from expectations.suites import HERE, needs, suites
-from tasks.quality import SITE, QualityError, build_docs, check, combine
+from tasks.quality import SITE, QualityError, build_docs, check, combine, record
 from tasks.schema import TABLES
 
 
@@ -154,9 +154,9 @@ def test_tables_needing_others_say_so(clean):
 
 def test_data_docs_and_offline_summary(clean, tmp_path):
     docs = tmp_path / "dq_docs"
-    check(clean, RUN_ID, docs_dir=docs)
-    r = check(edit(clean, "entities", 1, label="PERSON"), "20260102T000000Z-def456", docs_dir=docs)
-    index = r.docs
+    record(docs, RUN_ID, 0, check(clean, RUN_ID).validations)
+    r = check(edit(clean, "entities", 1, label="PERSON"), "20260102T000000Z-def456")
+    index = record(docs, "20260102T000000Z-def456", 0, r.validations)
     assert index == docs / "index.html" == build_docs(docs)
     page = index.read_text(encoding="utf-8")
     assert "http" not in page.lower() and "<script" not in page  # self-contained: readable offline
@@ -174,6 +174,15 @@ def test_data_docs_and_offline_summary(clean, tmp_path):
     assert "20260101T000000Z-abc123" not in page and "20260102T000000Z-def456" in page
     assert not list(docs.rglob("*20260101T000000Z-abc123*"))
     assert "20260101T000000Z-abc123" not in (docs / SITE / "index.html").read_text(encoding="utf-8")
+
+
+def test_data_docs_render_every_batch_of_a_large_run(clean, tmp_path):
+    docs, r = tmp_path / "dq_docs", check(clean, RUN_ID)
+    for part in range(6):  # e.g. a run of six batches, from any worker processes
+        record(docs, RUN_ID, part, r.validations)
+    build_docs(docs)
+    pages = list((docs / SITE / "validations").rglob("*.html"))
+    assert len(pages) == 6 * len(r.validations) > 40  # more than GX's index lists: all rendered anyway
 
 
 def test_saved_suites_match_the_contract():

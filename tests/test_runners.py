@@ -24,3 +24,6 @@ def test_dask_two_workers_writes_the_same_tables_as_the_thread_runner(khabar_cli
     a, b = tables(tmp_path / "thread"), tables(tmp_path / "dask")
     assert a["tokens"] and a["events"]  # the comparison covers real rows
     assert a == b
+    pages = [sorted(p.relative_to(wh / "dq_docs").parts[-4] for p in (wh / "dq_docs").rglob("validations/*/*/*/*.html"))
+             for wh in (tmp_path / "thread", tmp_path / "dask")]
+    assert pages[0] and pages[0] == pages[1]  # Data Docs of the batches validated in Dask workers, too

@@ -1,0 +1,88 @@
+"""One batch of new documents through every stage, in whichever process the task runner picks.
+
+text -> entities -> events on chunks (rows as dicts stay small), each chunk turned into Arrow
+tables at once; then the quality gate on the whole batch (GX's cost is mostly per validation, so
+fewer, larger validations) and staging of what passed. Only counts, dq_results and GX's results
+travel back to the flow: the rows never cross a process boundary.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from prefect import task
+from prefect.cache_policies import NONE
+
+from tasks import quality
+from tasks.entities import entities_of
+from tasks.events import events_of
+from tasks.publish import Warehouse
+from tasks.schema import PIPELINE_VERSION, to_table
+from tasks.segment import process_text
+
+CHUNK = 100  # documents per text/extract step: bounds the memory held as Python rows
+
+
+@dataclass
+class Batch:
+    part: int
+    counts: Counter  # rows staged per table
+    kids: list[str]  # doc_ids of articles split off this batch's documents (the flow dedupes them)
+    dq: pa.Table
+    validations: dict  # GX results per table, for Data Docs
+    seconds: Counter = field(default_factory=Counter)  # time per stage
+
+
+def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_reject_share: float,
+                  chunk: int = CHUNK) -> Batch:
+    """Stage `docs` (new documents rows) and everything extracted from them as part `part` of run `run_id`.
+    Raises quality.QualityError (nothing of the batch staged) when the batch fails the gate."""
+    seconds: Counter = Counter()
+
+    @contextmanager
+    def timed(stage: str):
+        t0 = time.perf_counter()
+        yield
+        seconds[stage] += time.perf_counter() - t0
+
+    parts: dict[str, list[pa.Table]] = {}
+    kids: list[str] = []
+    for i in range(0, len(docs), chunk):
+        with timed("text"):
+            text = process_text(docs[i:i + chunk])
+        new = text.pop("documents")
+        kids += [d["doc_id"] for d in new]
+        text["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in docs[i:i + chunk] + new]
+        with timed("entities"):
+            ents = entities_of(text["documents"], text["sentences"], text["tokens"])
+        with timed("events"):
+            events, quotes = events_of(text["documents"], text["sentences"], text["tokens"], ents)
+        with timed("tables"):
+            for t, rows in {**text, "entities": ents, "events": events, "quotes": quotes}.items():
+                parts.setdefault(t, []).append(to_table(t, rows, run_id=run_id))
+    with timed("gate"):
+        q = quality.check({t: pa.concat_tables(ts) for t, ts in parts.items()}, run_id, max_reject_share)
+    del parts
+    with timed("write"):
+        wh.unstage(run_id, part)  # a retried batch starts clean
+        counts = Counter({t: wh.stage(run_id, t, data, part)
+                          for t, data in {**q.tables, "rejects": q.rejects}.items() if data.num_rows})
+    return Batch(part, counts, kids, q.dq_results, q.validations, seconds)
+
+
+def _retry(task, task_run, state) -> bool:
+    """Retry a batch on anything but a quality failure (the same data would fail again)."""
+    try:
+        state.result()
+    except quality.QualityError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+batch_task = task(process_batch, name="batch", retries=1, retry_delay_seconds=5, retry_condition_fn=_retry,
+                  cache_policy=NONE)
