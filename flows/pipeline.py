@@ -142,9 +142,12 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
                          counts["records"] / (time.monotonic() - t0))
             flush(final=True)
             row = run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh)
+            t1 = time.perf_counter()
             commit_task(wh, run_id, row, dq)
+            t2 = time.perf_counter()
             if dq:
                 docs_task(wh)
+            seconds.update({"commit": t2 - t1, "data-docs": time.perf_counter() - t2})
             if full_refresh:
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
         except BaseException as e:
