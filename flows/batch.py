@@ -50,11 +50,13 @@ def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_r
 
     parts: dict[str, list[pa.Table]] = {}
     kids: list[str] = []
+    known = {d["doc_id"] for d in docs}  # a split-off article that is also in this batch is not repeated
     for i in range(0, len(docs), chunk):
         with timed("text"):
-            text = process_text(docs[i:i + chunk])
+            text = process_text(docs[i:i + chunk], known=known)
         new = text.pop("documents")
         kids += [d["doc_id"] for d in new]
+        known.update(kids)
         text["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in docs[i:i + chunk] + new]
         with timed("entities"):
             ents = entities_of(text["documents"], text["sentences"], text["tokens"])

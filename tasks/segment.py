@@ -146,17 +146,19 @@ def _doc_rows(doc_id: str, text: str, m: Morph) -> tuple[list[dict], list[dict],
     return sents, toks, c.removed, c.child_at
 
 
-def process_text(docs: list[dict], cache_dir: Path | str | None = None) -> dict[str, list[dict]]:
+def process_text(docs: list[dict], cache_dir: Path | str | None = None,
+                 known: set[str] | frozenset[str] = frozenset()) -> dict[str, list[dict]]:
     """Clean, segment and analyse documents (documents-table rows).
 
     Returns rows for `documents` (child documents split off a glued second article, with
     parent_doc_id and parent_offset; their own rows follow), `removed`, `sentences` and `tokens`.
+    A child that is one of `docs`, an earlier child or in `known` (doc_ids) is not split off again.
     Every offset is into the text of the row's own document. `cache_dir` holds the persistent
     analysis cache (default $KHABAR_CACHE_DIR, else ~/.cache/khabar).
     """
     m = morph(cache_dir)
     out: dict[str, list[dict]] = {"documents": [], "removed": [], "sentences": [], "tokens": []}
-    todo, i = list(docs), 0
+    todo, i, ids = list(docs), 0, set(known) | {d["doc_id"] for d in docs}
     gc_was_on = gc.isenabled()
     gc.disable()  # rows are acyclic; GC passes over millions of fresh dicts cost a quarter of the time
     try:
@@ -166,9 +168,11 @@ def process_text(docs: list[dict], cache_dir: Path | str | None = None) -> dict[
             out["sentences"] += sents
             out["tokens"] += toks
             out["removed"] += removed
-            if child_at is not None:
-                text = doc["text"][child_at:].rstrip()
-                child = {**doc, "doc_id": doc_id(text), "text": text, "n_chars": len(text), "title": title_from_text(text),
+            text = doc["text"][child_at:].rstrip() if child_at is not None else ""
+            kid = doc_id(text) if text else None
+            if kid and kid not in ids:
+                ids.add(kid)
+                child = {**doc, "doc_id": kid, "text": text, "n_chars": len(text), "title": title_from_text(text),
                          "parent_doc_id": doc["doc_id"], "parent_offset": child_at}
                 out["documents"].append(child)
                 todo.append(child)

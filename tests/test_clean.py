@@ -76,6 +76,17 @@ def test_glued_article_becomes_a_child_document(seeds):
     assert _rules_by_doc(out)[child["doc_id"]] == ["related"]
 
 
+def test_a_glued_article_already_at_hand_is_not_split_off_again(seeds):
+    docs, out = seeds
+    (child,) = out["documents"]
+    alone = {**docs[0], "doc_id": child["doc_id"], "text": child["text"], "n_chars": child["n_chars"]}
+    again = process_text([docs[0], alone], CACHE)  # the same article as a record of its own
+    assert not again["documents"]
+    assert not process_text([docs[0]], CACHE, known={child["doc_id"]})["documents"]  # e.g. in the same batch
+    keys = [(t["doc_id"], t["sentence_id"], t["token_index"]) for t in again["tokens"]]
+    assert len(keys) == len(set(keys)) and {k[0] for k in keys} == {docs[0]["doc_id"], child["doc_id"]}
+
+
 def _clean(text):
     norm, starts, ends = normalize(text)
     return clean("0" * 16, text, norm, starts, ends)
