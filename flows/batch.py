@@ -56,7 +56,7 @@ def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_r
             text = process_text(docs[i:i + chunk], known=known)
         new = text.pop("documents")
         kids += [d["doc_id"] for d in new]
-        known.update(kids)
+        known.update(d["doc_id"] for d in new)
         text["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in docs[i:i + chunk] + new]
         with timed("entities"):
             ents = entities_of(text["documents"], text["sentences"], text["tokens"])

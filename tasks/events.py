@@ -18,9 +18,9 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import date, timedelta
 from operator import itemgetter
+from typing import NamedTuple
 
 from camel_tools.utils.dediac import dediac_ar
 
