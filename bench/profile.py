@@ -8,6 +8,7 @@ usual one ($KHABAR_CACHE_DIR, else ~/.cache/khabar): run twice to see a warm cac
 """
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -38,7 +39,8 @@ def main() -> None:
         total.update(b.seconds)
         print(f"batch {part}: {b.counts['documents']} documents, {b.counts['tokens']:,} tokens; "
               + ", ".join(f"{k} {v:.1f}s" for k, v in b.seconds.items())
-              + f"; RSS {psutil.Process().memory_info().rss / 2**20:,.0f} MB", flush=True)
+              + f"; RSS {psutil.Process().memory_info().rss / 2**20:,.0f} MB"
+              + f" (peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)", flush=True)
     print(f"{len(docs)} documents in {time.perf_counter() - t0:.1f}s: "
           + ", ".join(f"{k} {v:.1f}s" for k, v in total.items()))
 

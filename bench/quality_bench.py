@@ -17,7 +17,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 t0 = time.perf_counter()
 from quality_support import batch, seed_like  # noqa: E402
 
-from tasks.quality import build_docs, check, record  # noqa: E402
+from tasks.dq import record  # noqa: E402
+from tasks.quality import build_docs, check  # noqa: E402
 
 print(f"import tasks.quality: {time.perf_counter() - t0:.1f} s")
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 200

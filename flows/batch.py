@@ -2,8 +2,9 @@
 
 text -> entities -> events on chunks (rows as dicts stay small), each chunk turned into Arrow
 tables at once; then the quality gate on the whole batch (GX's cost is mostly per validation, so
-fewer, larger validations) and staging of what passed. Only counts, dq_results and GX's results
-travel back to the flow: the rows never cross a process boundary.
+fewer, larger validations), staging of what passed and GX's results kept for Data Docs. Only
+counts and dq_results travel back to the flow: the rows never cross a process boundary. The stages
+(camel-tools, GX) are imported where batches run: the flow's process stays small.
 """
 from __future__ import annotations
 
@@ -16,14 +17,11 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks import quality
-from tasks.entities import entities_of
-from tasks.events import events_of
+from tasks import dq
 from tasks.publish import Warehouse
 from tasks.schema import PIPELINE_VERSION, to_table
-from tasks.segment import process_text
 
-CHUNK = 100  # documents per text/extract step: bounds the memory held as Python rows
+CHUNK = 50  # documents per text/extract step: bounds the memory held as Python rows
 
 
 @dataclass
@@ -32,14 +30,18 @@ class Batch:
     counts: Counter  # rows staged per table
     kids: list[str]  # doc_ids of articles split off this batch's documents (the flow dedupes them)
     dq: pa.Table
-    validations: dict  # GX results per table, for Data Docs
     seconds: Counter = field(default_factory=Counter)  # time per stage
 
 
 def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_reject_share: float,
                   chunk: int = CHUNK) -> Batch:
     """Stage `docs` (new documents rows) and everything extracted from them as part `part` of run `run_id`.
-    Raises quality.QualityError (nothing of the batch staged) when the batch fails the gate."""
+    Raises dq.QualityError (nothing of the batch staged) when the batch fails the gate."""
+    from tasks import quality
+    from tasks.entities import entities_of
+    from tasks.events import events_of
+    from tasks.segment import process_text
+
     seconds: Counter = Counter()
 
     @contextmanager
@@ -66,20 +68,26 @@ def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_r
             for t, rows in {**text, "entities": ents, "events": events, "quotes": quotes}.items():
                 parts.setdefault(t, []).append(to_table(t, rows, run_id=run_id))
     with timed("gate"):
-        q = quality.check({t: pa.concat_tables(ts) for t, ts in parts.items()}, run_id, max_reject_share)
+        try:
+            q = quality.check({t: pa.concat_tables(ts) for t, ts in parts.items()}, run_id, max_reject_share)
+        except dq.QualityError as e:
+            if e.result:  # show why in Data Docs
+                dq.record(wh.root / "dq_docs", run_id, part, e.result.validations)
+            raise
+        dq.record(wh.root / "dq_docs", run_id, part, q.validations)
     del parts
     with timed("write"):
         wh.unstage(run_id, part)  # a retried batch starts clean
         counts = Counter({t: wh.stage(run_id, t, data, part)
                           for t, data in {**q.tables, "rejects": q.rejects}.items() if data.num_rows})
-    return Batch(part, counts, kids, q.dq_results, q.validations, seconds)
+    return Batch(part, counts, kids, q.dq_results, seconds)
 
 
 def _retry(task, task_run, state) -> bool:
     """Retry a batch on anything but a quality failure (the same data would fail again)."""
     try:
         state.result()
-    except quality.QualityError:
+    except dq.QualityError:
         return False
     except Exception:
         return True

@@ -16,7 +16,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows.artifacts import publish_artifacts
 from flows.batch import Batch, batch_task
-from tasks import ingest, quality
+from tasks import dq, ingest
 from tasks.ingest import Item
 from tasks.publish import Warehouse, new_run_id, run_row
 from tasks.schema import PIPELINE_VERSION
@@ -32,18 +32,22 @@ def stage_task(wh: Warehouse, run_id: str, part: int, tables: dict[str, list[dic
 
 
 @task(name="commit", cache_policy=NONE)
-def commit_task(wh: Warehouse, run_id: str, row: dict, dq: list[pa.Table]) -> Path:
+def commit_task(wh: Warehouse, run_id: str, row: dict, parts: list[pa.Table]) -> Path:
     """The run's quality results (one row per table and expectation), then the atomic commit."""
-    if dq:
-        wh.stage(run_id, "dq_results", quality.combine(dq), 0)
+    if parts:
+        wh.stage(run_id, "dq_results", dq.combine(parts), 0)
     wh.commit(run_id, row)
     return wh.write_views()
 
 
 @task(name="data-docs", cache_policy=NONE)
-def docs_task(wh: Warehouse) -> Path:
-    """GX Data Docs of the committed runs (results of killed or failed runs are dropped)."""
-    return quality.build_docs(wh.root / "dq_docs", keep=wh.committed())
+def docs_task(wh: Warehouse, committed: bool = True) -> Path:
+    """GX Data Docs of the committed runs (results of killed or failed runs are dropped), or of
+    every run (committed=False: a failed run shows why). Submitted to the task runner, so GX runs
+    where batches run, not in the flow's process."""
+    from tasks import quality
+
+    return quality.build_docs(wh.root / "dq_docs", keep=wh.committed() if committed else None)
 
 
 def task_runner(runner: Runner, workers: int, dask_address: str | None):
@@ -84,7 +88,6 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
         if leftovers := wh.recover():
             log.warning("removed %d leftovers of an interrupted run", len(leftovers))
         run_id, counts, seconds, part = new_run_id(started), Counter(), Counter(), 0
-        docs_dir = wh.root / "dq_docs"
         seen = ingest.Seen(set(), set(), set()) if full_refresh else wh.seen()
         paths, early = [], []
         for p in ingest.discover(inputs):
@@ -93,7 +96,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             cutoff = datetime(since.year, since.month, since.day, tzinfo=timezone.utc).timestamp()
             counts["files_skipped"] = len(paths) - len(paths := [p for p in paths if p.stat().st_mtime >= cutoff])
         batches: deque = deque()  # futures of the batches in flight
-        dq: list[pa.Table] = []
+        dq_parts: list[pa.Table] = []
         pending: list[dict] = []
 
         def next_part() -> int:
@@ -109,8 +112,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             counts.update(b.counts)
             counts.subtract(wh.drop(run_id, b.part, dups) if dups else {})
             seconds.update(b.seconds)
-            dq.append(b.dq)
-            quality.record(docs_dir, run_id, b.part, b.validations)
+            dq_parts.append(b.dq)
             log.info("documents %d/%d, %.1f documents/s", counts["documents"], counts["admitted"],
                      counts["documents"] / (time.monotonic() - t0))
 
@@ -143,10 +145,10 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             flush(final=True)
             row = run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh)
             t1 = time.perf_counter()
-            commit_task(wh, run_id, row, dq)
+            commit_task(wh, run_id, row, dq_parts)
             t2 = time.perf_counter()
-            if dq:
-                docs_task(wh)
+            if dq_parts:
+                docs_task.submit(wh).result()
             seconds.update({"commit": t2 - t1, "data-docs": time.perf_counter() - t2})
             if full_refresh:
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
@@ -154,9 +156,8 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             for f in batches:
                 f.wait(60)  # let in-flight batches finish before their staging is removed
             wh.abort(run_id)
-            if isinstance(e, quality.QualityError) and e.result:  # show why in Data Docs
-                quality.record(docs_dir, run_id, part, e.result.validations)
-                quality.build_docs(docs_dir)
+            if isinstance(e, dq.QualityError):  # show why in Data Docs
+                docs_task.submit(wh, committed=False).result()
             raise
     summary = {"run_id": run_id, **counts, "seconds": round(time.monotonic() - t0, 1),
                "stage_seconds": {**stage_seconds(flow_run.get_id()), **{k: round(v, 2) for k, v in seconds.items()}}}

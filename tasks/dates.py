@@ -159,7 +159,7 @@ def _resolve(kind: str, g: dict, pub: dt.date | None) -> tuple[dt.date | None, s
     return (pub - dt.timedelta(days=days) if days <= (pub - _EARLIEST).days else None), "relative", (None,) * 3
 
 
-@functools.lru_cache(maxsize=20_000)  # entities and events ask for the same sentences: share, never mutate
+@functools.lru_cache(maxsize=5_000)  # entities and events ask for the same sentences: share, never mutate
 def resolve_dates(text: str, start: int, end: int, published_at=None) -> list[dict]:
     """Date expressions in text[start:end], offsets into text: start, end, text, date (datetime.date or
     None when the year or the publication date is missing), granularity, year/month/day as written, rule."""

@@ -121,7 +121,7 @@ def _keys_of(w: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=25_000)
 def token_keys(surface: str, lemma: str | None, last: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(exact, loose) lookup keys of one token. Exact: the matching form, the same without proclitics
     (و ف ب ل ك; لل -> ال) and the last ATB segment. Loose adds forms without the article, with nisba
@@ -155,6 +155,8 @@ def _is_word(tok: dict) -> bool:
 
 def _walk(trie: dict, keys: list[tuple[str, ...]], i: int) -> tuple[int, object] | None:
     """Longest trie match starting at token i: (end token index, value)."""
+    if trie.keys().isdisjoint(keys[i]):  # most tokens start nothing
+        return None
     frontier, best = [trie], None
     for j in range(i, min(len(keys), i + MAX_WORDS)):
         nxt = [n[k] for n in frontier for k in keys[j] if k in n]

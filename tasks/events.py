@@ -51,7 +51,7 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _FLAGS = ("toll", "violence", "crowd", "place", "old", "protester", "agent")
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=50_000)
 def key(s: str | None) -> str:
     """Matching key: no diacritics or tatweel, alef/ya/ta-marbuta variants folded."""
     return dediac_ar(s or "").translate(_KEYMAP)
@@ -199,7 +199,7 @@ class _Word(NamedTuple):
     when: bool
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=25_000)
 def _word(surface: str, norm_form: str | None, segments: tuple[str, ...], lemma_form: str | None, pos: str) -> _Word:
     cues = seeds().cues
     norm = key(norm_form or surface)

@@ -120,7 +120,7 @@ def clean_form(s: str) -> str:
     return normalize(s)[0]
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def match_form(word: str) -> str:
     """Matching form: clean form without diacritics, alef / alef maksura / teh marbuta unified."""
     return normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(clean_form(word)))))

@@ -3,8 +3,9 @@
 One GX validation per table per batch, on pandas DataFrames, in an ephemeral context cached per
 process (so batches validate in any worker process). A failing row sends its whole document to
 `rejects` (stage quality) and out of every table; more than max_reject_share of the batch's
-documents failing raises QualityError. The GX results come back with the batch; `record` stores
-them in a file context inside docs_dir, in the flow's process, and `build_docs` renders Data Docs.
+documents failing raises QualityError. GX's results come back as JSON with the batch; the batch
+keeps them in docs_dir (dq.record) and `build_docs` stores them in a file context there and renders
+Data Docs. The flow itself never imports this module (tasks/dq.py has what it needs).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from expectations.suites import frame, suites
+from tasks.dq import PENDING, QualityError, QualityResult
 from tasks.schema import TABLES, to_table
 
 # Counts and samples for every expectation; the failing rows (unexpected_index_list, costly to get
@@ -52,25 +54,6 @@ SITE_CONFIG = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
 
 _lock = threading.Lock()  # GX contexts are not thread-safe; Prefect may run tasks in threads
 _contexts: dict[Path | None, tuple[AbstractDataContext, dict[str, gx.ValidationDefinition]]] = {}
-
-
-class QualityError(RuntimeError):
-    """A batch-level failure; `.result` holds the batch's QualityResult for inspection."""
-
-    def __init__(self, message: str, result: QualityResult | None = None):
-        super().__init__(message)
-        self.result = result
-
-    def __reduce__(self):  # keep .result when pickled (process and Dask task runners)
-        return QualityError, (str(self), self.result)
-
-
-@dataclass
-class QualityResult:
-    tables: dict[str, pa.Table]
-    rejects: pa.Table
-    dq_results: pa.Table
-    validations: dict[str, ExpectationSuiteValidationResult]  # GX's results per table, for `record`
 
 
 def _context(docs_dir: Path | None) -> tuple[AbstractDataContext, dict[str, gx.ValidationDefinition]]:
@@ -148,7 +131,8 @@ def check(tables: dict[str, pa.Table], run_id: str, max_reject_share: float = 0.
                 else:
                     bad_rows[name].add(i)
     result = QualityResult({n: _drop(n, t, set(bad_docs), bad_rows[n]) for n, t in tables.items()},
-                           _rejects(tables, bad_docs, run_id), to_table("dq_results", dq), results)
+                           _rejects(tables, bad_docs, run_id), to_table("dq_results", dq),
+                           {n: res.to_json_dict() for n, res in results.items()})
     problem = _problem(run_id, errors, bad_docs, set(_doc_ids(tables)), max_reject_share)
     if problem:
         raise QualityError(problem, result)
@@ -237,23 +221,24 @@ def _rejects(tables: dict[str, pa.Table], bad: dict[str, Counter], run_id: str) 
     return to_table("rejects", rows)
 
 
-def record(docs_dir: Path, run_id: str, part: int, results: dict[str, ExpectationSuiteValidationResult]) -> Path:
-    """Store one batch's GX results (from any process) in the file context inside docs_dir and add
-    them to the self-contained summary, docs_dir/index.html, which is rewritten and returned."""
-    batches = _batches(docs_dir)
-    with _lock:
-        store = _context(docs_dir)[0].validation_results_store
-        for table, res in results.items():
-            key = ValidationResultIdentifier(ExpectationSuiteIdentifier(table), res.meta["run_id"], f"part{part:05d}")
-            store.set(key, res)
-            rows = _dq_rows(run_id, {table: res})
-            batches.append({
-                "run_id": run_id, "run_time": res.meta["run_id"].run_time.isoformat(), "table": table,
-                "page": str(SITE / "validations" / Path(*key.to_tuple()).with_suffix(".html")),
-                "rows": max((r["element_count"] or 0 for r in rows), default=0), "expectations": len(rows),
-                "failed": [{c: r[c] for c in ("expectation", "column", "unexpected_count", "observed_value")}
-                           for r in rows if not r["success"]]})
-    return _write_summary(docs_dir, batches)
+def _store(ctx: AbstractDataContext, batches: list[dict], batch: dict, keep: set[str] | None) -> None:
+    """Put one recorded batch's results in the file context and its summary rows in `batches`."""
+    run_id, part = batch["run_id"], batch["part"]
+    if keep is not None and run_id not in keep:
+        return
+    store = ctx.validation_results_store
+    for table, raw in batch["results"].items():
+        res = store.deserialize(raw)
+        rid = RunIdentifier(**res.meta["run_id"])
+        key = ValidationResultIdentifier(ExpectationSuiteIdentifier(table), rid, f"part{part:05d}")
+        store.set(key, res)
+        rows = _dq_rows(run_id, {table: res})
+        batches.append({
+            "run_id": run_id, "run_time": rid.run_time.isoformat(), "table": table,
+            "page": str(SITE / "validations" / Path(*key.to_tuple()).with_suffix(".html")),
+            "rows": max((r["element_count"] or 0 for r in rows), default=0), "expectations": len(rows),
+            "failed": [{c: r[c] for c in ("expectation", "column", "unexpected_count", "observed_value")}
+                       for r in rows if not r["success"]]})
 
 
 def _batches(docs_dir: Path) -> list[dict]:
@@ -269,18 +254,24 @@ def _write_summary(docs_dir: Path, batches: list[dict]) -> Path:
 
 
 def build_docs(docs_dir: Path, keep: set[str] | None = None) -> Path:
-    """Render GX Data Docs pages for every result in docs_dir that has none yet, and GX's index.
-    Call once at the end of a run (rendering per batch would cost ~1 s a batch, growing with the
-    folder). keep: when given, results of every other run (killed or failed runs) are deleted first.
-    Returns docs_dir/index.html, the self-contained summary that check() keeps current."""
+    """Store the recorded (pending) results in the file context, then render GX Data Docs pages for
+    every result in docs_dir that has none yet, and GX's index. Call once at the end of a run
+    (rendering per batch would cost ~1 s a batch, growing with the folder). keep: when given,
+    results of every other run (killed or failed runs) are deleted first. Returns
+    docs_dir/index.html, the self-contained summary of every stored result."""
     stored, site = docs_dir / "gx" / "uncommitted" / "validations", docs_dir / SITE / "validations"
     with _lock:
         ctx = _context(docs_dir)[0]
+        batches = _batches(docs_dir)
+        pending = sorted((docs_dir / PENDING).glob("*.json"))
+        for f in pending:
+            _store(ctx, batches, json.loads(f.read_text(encoding="utf-8")), keep)
+            f.unlink()
         gone = [d for d in (*stored.glob("*/*"), *site.glob("*/*")) if keep is not None and d.name not in keep]
         for d in gone:
             shutil.rmtree(d)
-        if gone:
-            _write_summary(docs_dir, [b for b in _batches(docs_dir) if b["run_id"] in keep])
+        if pending or gone:
+            _write_summary(docs_dir, [b for b in batches if keep is None or b["run_id"] in keep])
         new = [ValidationResultIdentifier.from_tuple(f.relative_to(stored).with_suffix("").parts)
                for f in sorted(stored.glob("*/*/*/*.json"))
                if not (site / f.relative_to(stored).with_suffix(".html")).exists()]
@@ -328,13 +319,3 @@ def _summary_html(batches: list[dict]) -> str:
                        f"<td>{links}</td><td class='{'bad' if fails else 'ok'}'>{cell}</td></tr>")
         out.append("</table>")
     return "\n".join(out) + "</body></html>\n"
-
-
-def combine(parts: list[pa.Table]) -> pa.Table:
-    """A run's dq_results from its batches' (one row per run, table, expectation and column)."""
-    keys = list(TABLES["dq_results"].key)
-    t = pa.concat_tables(parts).group_by(keys, use_threads=False).aggregate([
-        ("success", "all"), ("observed_value", "last"), ("unexpected_count", "sum"), ("element_count", "sum")])
-    return t.rename_columns([c.removesuffix("_all").removesuffix("_last").removesuffix("_sum")
-                             for c in t.column_names]).select(TABLES["dq_results"].names).cast(
-        TABLES["dq_results"].schema)

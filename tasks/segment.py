@@ -112,7 +112,7 @@ def _word(w: str) -> tuple[str, str | None]:
     """Matching form of a token and, unless it is an Arabic word to analyse, its POS."""
     info = _WORDS.get(w)
     if info is None:
-        if len(_WORDS) > 200_000:
+        if len(_WORDS) > 100_000:
             _WORDS.clear()
         pos = None if _ARABIC.fullmatch(w) else "digit" if w[0].isdigit() else "punc" if _PUNC.fullmatch(w) else (
             "noun_prop" if _HAS_ARABIC.search(w) else "foreign")

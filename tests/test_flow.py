@@ -1,9 +1,12 @@
 """The flow end to end on real inputs: seeds plus eval records plus bad files, then a re-run."""
 import json
+import subprocess
+import sys
 
 import duckdb
 
 from flows.pipeline import khabar
+from tasks.config import ROOT
 from tests.conftest import read_jsonl
 from tests.test_failsafe import assert_every_source_has_its_document
 
@@ -54,3 +57,11 @@ def test_an_article_glued_to_several_parents_is_one_document(prefect_api, tmp_pa
     second = khabar(inputs=[str(tmp_path / f"{n}.txt") for n in "abc"], warehouse=str(wh), batch_size=1)
     assert second["documents"] == 1 and second["admitted"] == 1 and q(wh, kids) == [(1, 1, 1)]
     assert_every_source_has_its_document(wh)
+
+
+def test_the_flow_process_imports_no_stage_library():
+    """GX, pandas and camel-tools load where batches run: the flow's process stays small."""
+    code = ("import sys, flows.cli, flows.pipeline, flows.deploy; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'great_expectations', 'pandas', 'camel_tools'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tasks import ingest
-from tasks.ingest import Seen, admit, discover, load_fields, read_items
+from tasks.ingest import GZ_RATIO, Seen, admit, discover, file_groups, load_fields, read_items
 
 FIELDS = load_fields()
 
@@ -161,3 +161,10 @@ def test_shared_corpus_every_record_accounted(shared):
     assert n_sources + len(rejects) == 31030
     assert sum(r["reason"] == "empty" for r in rejects) == 354
     assert n_docs <= n_sources
+
+
+def test_a_large_input_is_read_a_few_files_at_a_time(shared):
+    files = sorted((shared / "corpus" / "saudinewsnet").glob("*.json.gz"))
+    groups = list(file_groups(files))
+    assert [p for g in groups for p in g] == files and len(groups) > 1  # never the whole corpus at once
+    assert all(sum(p.stat().st_size for p in g) * GZ_RATIO <= 16 * 2**20 or len(g) == 1 for g in groups)
