@@ -158,3 +158,24 @@ def test_analyses_persist_across_processes(tmp_path):
     assert [r.segments for r in readings] == [("و", "قال"), ("بلينكن",), ("ل", "لصحفيين")]
     assert fresh._analyzer is None
     assert [t["segments"] for t in first][:3] == [["و", "قال"], ["بلينكن"], ["ل", "لصحفيين"]]
+
+
+def test_the_compact_database_analyses_like_camel_tools_own(pud):
+    """The interned DB (a third of the memory) gives camel-tools' analyses exactly."""
+    from tasks.config import use_camel_data
+
+    use_camel_data()  # the offline catalogue, before camel-tools' data modules load
+    from camel_tools.morphology.analyzer import Analyzer
+    from camel_tools.morphology.database import MorphologyDB
+    from camel_tools.tokenizers.word import simple_word_tokenize
+
+    from tasks.morph import _UNUSED_FEATS, DB_NAME, load_analyzer
+
+    compact = load_analyzer()
+    stock = MorphologyDB.builtin_db(DB_NAME)
+    for f in _UNUSED_FEATS:
+        stock.defines.pop(f, None)
+    words = list(dict.fromkeys(w for r in pud[0][:300] for w in simple_word_tokenize(r["text"])))
+    plain = Analyzer(stock, "NOAN_PROP")
+    assert len(words) > 2000
+    assert [compact.analyze(w) for w in words] == [plain.analyze(w) for w in words]
