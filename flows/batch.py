@@ -72,9 +72,9 @@ def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_r
             q = quality.check({t: pa.concat_tables(ts) for t, ts in parts.items()}, run_id, max_reject_share)
         except dq.QualityError as e:
             if e.result:  # show why in Data Docs
-                dq.record(wh.root / "dq_docs", run_id, part, e.result.validations)
+                dq.record(wh.docs_dir, run_id, part, e.result.validations)
             raise
-        dq.record(wh.root / "dq_docs", run_id, part, q.validations)
+        dq.record(wh.docs_dir, run_id, part, q.validations)
     del parts
     with timed("write"):
         wh.unstage(run_id, part)  # a retried batch starts clean

@@ -47,7 +47,7 @@ def docs_task(wh: Warehouse, committed: bool = True) -> Path:
     where batches run, not in the flow's process."""
     from tasks import quality
 
-    return quality.build_docs(wh.root / "dq_docs", keep=wh.committed() if committed else None)
+    return quality.build_docs(wh.docs_dir, keep=wh.committed() if committed else None)
 
 
 def task_runner(runner: Runner, workers: int, dask_address: str | None):

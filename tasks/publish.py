@@ -27,11 +27,10 @@ from typing import Iterator
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.ingest import Seen
-from tasks.schema import TABLES, to_table
+from tasks.schema import TABLES, not_of, to_table
 
 DATA_TABLES = [t for t in TABLES if t != "runs"]
 DUCKDB_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
@@ -54,6 +53,11 @@ class Warehouse:
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).absolute()
+
+    @property
+    def docs_dir(self) -> Path:
+        """GX Data Docs, and the batches' results waiting to be stored there."""
+        return self.root / "dq_docs"
 
     # ------------------------------------------------------------ locking and recovery
 
@@ -155,12 +159,11 @@ class Warehouse:
     def drop(self, run_id: str, part: int, doc_ids: set[str]) -> Counter:
         """Remove the rows of `doc_ids` from a staged part; returns rows removed per table."""
         removed: Counter = Counter()
-        ids = pa.array(sorted(doc_ids), pa.string())
         for p in self._parts(run_id, part):
             t = pq.read_table(p)
             if "doc_id" not in t.column_names:
                 continue
-            keep = t.filter(pc.invert(pc.fill_null(pc.is_in(t["doc_id"], value_set=ids), False)))
+            keep = t.filter(not_of(t, doc_ids))
             removed[p.parent.name] = t.num_rows - keep.num_rows
             if removed[p.parent.name]:
                 tmp = p.with_suffix(".tmp")

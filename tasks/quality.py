@@ -36,7 +36,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 
 from expectations.suites import frame, suites
 from tasks.dq import PENDING, QualityError, QualityResult
-from tasks.schema import TABLES, to_table
+from tasks.schema import TABLES, not_of, to_table
 
 # Counts and samples for every expectation; the failing rows (unexpected_index_list, costly to get
 # for every expectation) only for those that failed, in a second pass.
@@ -189,7 +189,7 @@ def _doc_ids(tables: dict[str, pa.Table]) -> list[str]:
 def _drop(name: str, t: pa.Table, docs: set[str], rows: set[int]) -> pa.Table:
     if name == KEEP_REJECTS or "doc_id" not in t.column_names or not (docs or rows):
         return t
-    keep = pc.invert(pc.fill_null(pc.is_in(t["doc_id"], pa.array(sorted(docs), pa.string())), False))
+    keep = not_of(t, docs)
     if rows:
         keep = pc.and_(keep, pa.array(~np.isin(np.arange(t.num_rows), sorted(rows))))
     return t.filter(keep)

@@ -6,9 +6,11 @@ All start/end offsets are character offsets into documents.text (the raw decoded
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 PIPELINE_VERSION = "0.1.0"
 
@@ -212,3 +214,9 @@ def to_table(name: str, rows: list[dict], **same: object) -> pa.Table:
     cols = [pa.array([same[c]] * len(rows), sch.field(c).type) if c in same else [r.get(c) for r in rows]
             for c in sch.names]
     return pa.Table.from_arrays(cols, schema=sch)
+
+
+def not_of(t: pa.Table, doc_ids: Iterable[str]) -> pa.ChunkedArray:
+    """Mask of t's rows whose doc_id is not one of doc_ids (rows without a doc_id included)."""
+    ids = pa.array(sorted(doc_ids), pa.string())
+    return pc.invert(pc.fill_null(pc.is_in(t["doc_id"], value_set=ids), False))
