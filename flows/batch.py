@@ -40,7 +40,7 @@ def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_r
     from tasks import quality
     from tasks.entities import entities_of
     from tasks.events import events_of
-    from tasks.segment import process_text
+    from tasks.segment import gc_paused, process_text
 
     seconds: Counter = Counter()
 
@@ -53,20 +53,21 @@ def process_batch(wh: Warehouse, run_id: str, part: int, docs: list[dict], max_r
     parts: dict[str, list[pa.Table]] = {}
     kids: list[str] = []
     known = {d["doc_id"] for d in docs}  # a split-off article that is also in this batch is not repeated
-    for i in range(0, len(docs), chunk):
-        with timed("text"):
-            text = process_text(docs[i:i + chunk], known=known)
-        new = text.pop("documents")
-        kids += [d["doc_id"] for d in new]
-        known.update(d["doc_id"] for d in new)
-        text["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in docs[i:i + chunk] + new]
-        with timed("entities"):
-            ents = entities_of(text["documents"], text["sentences"], text["tokens"])
-        with timed("events"):
-            events, quotes = events_of(text["documents"], text["sentences"], text["tokens"], ents)
-        with timed("tables"):
-            for t, rows in {**text, "entities": ents, "events": events, "quotes": quotes}.items():
-                parts.setdefault(t, []).append(to_table(t, rows, run_id=run_id))
+    with gc_paused():  # the chunk's rows die when they become tables: the GC need not scan them
+        for i in range(0, len(docs), chunk):
+            with timed("text"):
+                text = process_text(docs[i:i + chunk], known=known)
+            new = text.pop("documents")
+            kids += [d["doc_id"] for d in new]
+            known.update(d["doc_id"] for d in new)
+            text["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in docs[i:i + chunk] + new]
+            with timed("entities"):
+                ents = entities_of(text["documents"], text["sentences"], text["tokens"])
+            with timed("events"):
+                events, quotes = events_of(text["documents"], text["sentences"], text["tokens"], ents)
+            with timed("tables"):
+                for t, rows in {**text, "entities": ents, "events": events, "quotes": quotes}.items():
+                    parts.setdefault(t, []).append(to_table(t, rows, run_id=run_id))
     with timed("gate"):
         try:
             q = quality.check({t: pa.concat_tables(ts) for t, ts in parts.items()}, run_id, max_reject_share)

@@ -174,7 +174,7 @@ class Morph:
     """Analyzer plus caches: readings in memory (bounded), then in the sqlite file, then from the
     analyzer; the DB is loaded only when a word is in neither cache."""
 
-    MEMORY = 50_000  # readings kept in memory; beyond, the memory cache starts over (sqlite keeps all)
+    MEMORY = 30_000  # readings per in-memory generation: a full young one replaces the old (sqlite keeps all)
 
     def __init__(self, cache_dir: Path | str | None = None):
         d = Path(cache_dir or os.environ.get("KHABAR_CACHE_DIR") or Path.home() / ".cache" / "khabar")
@@ -189,7 +189,8 @@ class Morph:
                 " gloss text, segments text, score real, known integer)"
             )
         self._db = threading.local()  # one read connection per thread
-        self.cache: dict[str, Reading] = {}
+        self.cache: dict[str, Reading] = {}  # young generation; a word read from the old one moves here
+        self._old: dict[str, Reading] = {}
         self.names = load_names()
 
     @property
@@ -200,32 +201,45 @@ class Morph:
                     self._analyzer = load_analyzer()
         return self._analyzer
 
-    def _stored(self, word: str) -> Reading | None:
+    def _stored(self, words: list[str]) -> dict[str, Reading]:
         con = getattr(self._db, "con", None)
         if con is None:
             con = self._db.con = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-        row = con.execute("select lemma, pos, gloss, segments, score, known from readings where word = ?",
-                          (word,)).fetchone()
-        if row is None:
-            return None
-        lem, pos, gl, seg, sc, k = row
-        return Reading(lem, pos, gl, tuple(seg.split("+")), sc, bool(k))
+        out = {}
+        for i in range(0, len(words), 500):
+            part = words[i:i + 500]
+            for w, lem, pos, gl, seg, sc, k in con.execute(
+                    "select word, lemma, pos, gloss, segments, score, known from readings where word in"
+                    f" ({','.join('?' * len(part))})", part):
+                out[w] = Reading(lem, pos, gl, tuple(seg.split("+")), sc, bool(k))
+        return out
 
-    def read(self, word: str) -> Reading:
-        """Context-free reading of an Arabic word (clean form), from the caches or the analyzer."""
+    def _keep(self, word: str, r: Reading) -> None:
+        if len(self.cache) >= self.MEMORY:
+            self._old, self.cache = self.cache, {}
+        self.cache[word] = r
+
+    def _recall(self, word: str) -> Reading | None:
         r = self.cache.get(word)
-        if r is None:
-            r = self._stored(word)
-            new = r is None
-            if new:
-                r = choose(word, self.analyzer.analyze(word))
-            with self._lock:
-                if len(self.cache) >= self.MEMORY:
-                    self.cache.clear()
-                self.cache[word] = r
-                if new:
-                    self._new[word] = r
+        if r is None and (r := self._old.get(word)) is not None:
+            self._keep(word, r)
         return r
+
+    def read_all(self, words: list[str]) -> list[Reading]:
+        """Context-free readings of Arabic words (clean forms): from memory, else from the sqlite
+        file (one query for all the missing), else from the analyzer."""
+        distinct = set(words)
+        with self._lock:
+            found = {w: r for w in distinct if (r := self._recall(w)) is not None}
+        if missing := [w for w in distinct if w not in found]:
+            stored = self._stored(missing)
+            new = {w: choose(w, self.analyzer.analyze(w)) for w in missing if w not in stored}
+            with self._lock:
+                self._new.update(new)
+                for w, r in (*stored.items(), *new.items()):
+                    self._keep(w, r)
+            found |= stored | new
+        return [found[w] for w in words]
 
     def save(self) -> None:
         """Add this process's new readings to the persistent cache."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import regex
@@ -35,6 +36,19 @@ _HAS_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _MORPH: dict[str, Morph] = {}
 _LOCK = threading.Lock()
 _WORDS: dict[str, tuple[str, str | None]] = {}  # clean word -> (matching form, POS if not analysed)
+
+
+@contextmanager
+def gc_paused():
+    """The cyclic GC off: rows are acyclic dicts that die by reference counting, and GC passes over
+    millions of fresh ones cost a quarter of the time. Nested uses leave it to the outermost."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def morph(cache_dir: Path | str | None = None) -> Morph:
@@ -124,7 +138,7 @@ def _doc_rows(doc_id: str, text: str, m: Morph) -> tuple[list[dict], list[dict],
     """Sentences, tokens and removed rows of one document, and where a glued article starts."""
     norm, starts, ends = normalize(text)
     c = clean(doc_id, text, norm, starts, ends)
-    sents, toks, words, readings, firsts, slots = [], [], [], [], [], []
+    sents, toks, words, firsts, slots = [], [], [], [], []
     for sid, (a, b, kind) in enumerate(sentences(norm, c.lines)):
         rs, re_ = starts[a], ends[b - 1]
         sents.append({"doc_id": doc_id, "sentence_id": sid, "start": rs, "end": re_, "text": text[rs:re_],
@@ -136,12 +150,11 @@ def _doc_rows(doc_id: str, text: str, m: Morph) -> tuple[list[dict], list[dict],
                    "surface": text[s:e], "norm": nf, "lemma": w, "pos": pos, "gloss": None, "segments": [w]}
             if pos is None:
                 words.append(w)
-                readings.append(m.read(w))
                 firsts.append(first)
                 slots.append(row)
                 first = False
             toks.append(row)
-    for row, r in zip(slots, resolve(words, readings, firsts, m.names)):
+    for row, r in zip(slots, resolve(words, m.read_all(words), firsts, m.names)):
         row.update(lemma=r.lemma, pos=r.pos, gloss=r.gloss, segments=list(r.segments))
     return sents, toks, c.removed, c.child_at
 
@@ -159,9 +172,7 @@ def process_text(docs: list[dict], cache_dir: Path | str | None = None,
     m = morph(cache_dir)
     out: dict[str, list[dict]] = {"documents": [], "removed": [], "sentences": [], "tokens": []}
     todo, i, ids = list(docs), 0, set(known) | {d["doc_id"] for d in docs}
-    gc_was_on = gc.isenabled()
-    gc.disable()  # rows are acyclic; GC passes over millions of fresh dicts cost a quarter of the time
-    try:
+    with gc_paused():
         while i < len(todo):  # children are appended and processed in turn
             doc, i = todo[i], i + 1
             sents, toks, removed, child_at = _doc_rows(doc["doc_id"], doc["text"], m)
@@ -176,9 +187,6 @@ def process_text(docs: list[dict], cache_dir: Path | str | None = None,
                          "parent_doc_id": doc["doc_id"], "parent_offset": child_at}
                 out["documents"].append(child)
                 todo.append(child)
-    finally:
-        if gc_was_on:
-            gc.enable()
     m.save()
     return out
 

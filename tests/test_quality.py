@@ -204,3 +204,26 @@ def test_combine_gives_one_row_per_run_table_expectation_column(clean):
                 and x["expectation"] == "expect_column_values_to_be_between")
     assert conf["success"] is False and conf["unexpected_count"] == 1 and conf["element_count"] == 10
     assert conf["observed_value"] == "[2.0]"
+
+
+def test_reused_configurations_give_gx_own_results(clean):
+    """Inside check(), each expectation's configuration is built once; GX's results stay the same."""
+    from great_expectations.expectations.expectation import Expectation
+
+    from expectations.suites import frame
+    from tasks.quality import _configurations_kept, _context, params
+
+    prop = Expectation.configuration
+    broken = edit(edit(clean, "tokens", 3, end=row(clean, "tokens", 3)["end"] + 1), "entities", 0, label="XYZ")
+    vds, p = _context(None)[1], params()
+
+    def results(name):
+        res = vds[name].run(batch_parameters={"dataframe": frame(name, broken)}, expectation_parameters=p)
+        return [(r.expectation_config.type, r.expectation_config.kwargs, r.success, r.result) for r in res.results]
+
+    plain = {n: results(n) for n in ("tokens", "entities")}
+    with _configurations_kept():
+        kept = {n: results(n) for n in ("tokens", "entities")}
+    assert kept == plain
+    assert not all(ok for rs in plain.values() for _, _, ok, _ in rs)  # the failures are compared too
+    assert Expectation.configuration is prop

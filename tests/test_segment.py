@@ -154,7 +154,7 @@ def test_analyses_persist_across_processes(tmp_path):
     docs = _docs([("a", "وقال بلينكن للصحفيين إن المحادثات مستمرة.")])
     first = process_text(docs, tmp_path)["tokens"]
     fresh = Morph(tmp_path)  # as a new process would: reads the sqlite cache, loads no DB
-    readings = [fresh.read(w) for w in ("وقال", "بلينكن", "للصحفيين")]
+    readings = fresh.read_all(["وقال", "بلينكن", "للصحفيين"])
     assert [r.segments for r in readings] == [("و", "قال"), ("بلينكن",), ("ل", "لصحفيين")]
     assert fresh._analyzer is None
     assert [t["segments"] for t in first][:3] == [["و", "قال"], ["بلينكن"], ["ل", "لصحفيين"]]
