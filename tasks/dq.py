@@ -35,16 +35,16 @@ class QualityResult:
     tables: dict[str, pa.Table]
     rejects: pa.Table
     dq_results: pa.Table
-    validations: dict[str, dict]  # GX's results per table (their JSON dicts), for `record`
+    validations: dict[str, str]  # GX's results per table (JSON text, as GX stores them), for `record`
 
 
-def record(docs_dir: Path, run_id: str, part: int, validations: dict[str, dict]) -> Path:
+def record(docs_dir: Path, run_id: str, part: int, validations: dict[str, str]) -> Path:
     """Keep one batch's GX results for quality.build_docs (any process; written atomically)."""
     d = docs_dir / PENDING
     d.mkdir(parents=True, exist_ok=True)
     path, tmp = d / f"{run_id}-{part:05d}.json", d / f".{run_id}-{part:05d}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"run_id": run_id, "part": part, "results": validations}, ensure_ascii=False),
-                   encoding="utf-8")
+    results = ", ".join(f"{json.dumps(t)}: {v}" for t, v in validations.items())
+    tmp.write_text(f'{{"run_id": {json.dumps(run_id)}, "part": {part}, "results": {{{results}}}}}', encoding="utf-8")
     tmp.replace(path)
     return path
 

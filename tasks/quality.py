@@ -34,6 +34,7 @@ from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
 )
+from great_expectations.execution_engine import pandas_execution_engine
 from great_expectations.expectations.expectation import Expectation
 
 from expectations.suites import frame, suites
@@ -53,6 +54,10 @@ SITE_CONFIG = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": SITE_DIR},
                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": 40},
                "site_section_builders": {"validations": {"validation_results_limit": 0}}}
+
+# GX fingerprints each batch (md5 over every row, ~15% of the gate) unless its frame is over this
+# many bytes; nothing reads the fingerprint here (batches are whole frames, never looked up again).
+pandas_execution_engine.HASH_THRESHOLD = 0
 
 _lock = threading.Lock()  # GX contexts are not thread-safe; Prefect may run tasks in threads
 _contexts: dict[Path | None, tuple[AbstractDataContext, dict[str, gx.ValidationDefinition]]] = {}
@@ -136,8 +141,11 @@ def check(tables: dict[str, pa.Table], run_id: str, max_reject_share: float = 0.
         results = {n: vds[n].run(batch_parameters={"dataframe": df}, expectation_parameters=p,
                                  result_format=RESULT_FORMAT, run_id=rid) for n, df in frames.items()}
         fails = {n: _failures(vds[n], frames[n], res, p) for n, res in results.items() if n != KEEP_REJECTS}
-        for k in ctx.validation_results_store.list_keys():  # the caller keeps them: keep memory flat
-            ctx.validation_results_store.remove_key(k)
+        store, stored = ctx.validation_results_store, {}
+        for k in store.list_keys():  # GX's JSON as stored (not serialised twice), then gone: memory stays flat
+            if k.run_id.to_tuple() == rid.to_tuple():  # not a leftover of a check that raised
+                stored[k.expectation_suite_identifier.name] = store.store_backend.get(store.key_to_tuple(k))
+            store.remove_key(k)
     dq = _dq_rows(run_id, results)
 
     errors = []
@@ -155,7 +163,7 @@ def check(tables: dict[str, pa.Table], run_id: str, max_reject_share: float = 0.
                     bad_rows[name].add(i)
     result = QualityResult({n: _drop(n, t, set(bad_docs), bad_rows[n]) for n, t in tables.items()},
                            _rejects(tables, bad_docs, run_id), to_table("dq_results", dq),
-                           {n: res.to_json_dict() for n, res in results.items()})
+                           stored)
     problem = _problem(run_id, errors, bad_docs, set(_doc_ids(tables)), max_reject_share)
     if problem:
         raise QualityError(problem, result)
