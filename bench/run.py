@@ -131,7 +131,7 @@ def line(label: str, r: dict, n_tok: int, n_words: int) -> str:
     return (f"{label}: {r.get('records', 0):,} records, {docs:,} documents, {n_tok:,} tokens ({n_words:,} Arabic "
             f"words) in {s:.1f}s of flow time (wall {r['wall']:.1f}s with Prefect start-up): "
             f"{r.get('records', 0) / s:,.1f} articles/s, {n_tok / s:,.0f} tokens/s, {n_words / s:,.0f} words/s; "
-            f"peak RSS {r['peak_rss_mb']:,.0f} MB\n    time per stage, summed over workers:\n{stages}")
+            f"peak RSS {r['peak_rss_mb']:,.0f} MiB\n    time per stage, summed over workers:\n{stages}")
 
 
 def main() -> None:
