@@ -55,7 +55,7 @@ SITE_CONFIG = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": 40},
                "site_section_builders": {"validations": {"validation_results_limit": 0}}}
 
-# GX fingerprints each batch (md5 over every row, ~15% of the gate) unless its frame is over this
+# GX fingerprints each batch (md5 over every row, ~7% of the gate) unless its frame is over this
 # many bytes; nothing reads the fingerprint here (batches are whole frames, never looked up again).
 pandas_execution_engine.HASH_THRESHOLD = 0
 
