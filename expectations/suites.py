@@ -16,6 +16,7 @@ from pathlib import Path
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -116,22 +117,40 @@ def frame(name: str, tables: dict[str, pa.Table]) -> pd.DataFrame:
         df["text_length"] = [len(x) if x is not None else None for x in tab["text"].to_pylist()]
     if "documents" in needs(t):
         docs = tables["documents"]
-        ids = docs["doc_id"].to_pylist()
-        n_chars = dict(zip(ids, docs["n_chars"].to_pylist()))
-        text = dict(zip(ids, docs["text"].to_pylist()))
-        rows = tab["doc_id"].to_pylist()
-        df["document_n_chars"] = pd.array([n_chars.get(d) for d in rows], dtype="Int64")
+        ix = pc.index_in(tab["doc_id"], value_set=docs["doc_id"].combine_chunks())
+        df["document_n_chars"] = pc.take(docs["n_chars"], ix).cast(pa.int64()).to_pandas(
+            types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        texts = docs["text"].to_pylist()
         for start, end in t.spans:
             if txt := span_text(t, start):
-                df[f"{txt}_at_offsets"] = [
-                    text[d][a:b] if text.get(d) is not None and a is not None and b is not None else None
-                    for d, a, b in zip(rows, tab[start].to_pylist(), tab[end].to_pylist())]
+                df[f"{txt}_at_offsets"] = _at_offsets(texts, ix, tab[start], tab[end])
     if "sentences" in needs(t):
         sent = tables["sentences"].select(["doc_id", "sentence_id", "start", "end"]).to_pandas()
         sent = sent.drop_duplicates(["doc_id", "sentence_id"]).rename(
             columns={"start": "sentence_start", "end": "sentence_end"})
         df = df.merge(sent, on=["doc_id", "sentence_id"], how="left", validate="many_to_one")
     return df
+
+
+def _at_offsets(texts: list[str | None], ix: pa.ChunkedArray, start: pa.ChunkedArray,
+                end: pa.ChunkedArray) -> list[str | None]:
+    """texts[ix][start:end] per row (None where any is missing); one document's rows at a time."""
+    pos = ix.fill_null(-1).to_numpy()
+    if not len(pos):
+        return []
+    a, b = start.to_pylist(), end.to_pylist()
+    whole = not (start.null_count or end.null_count)
+    cuts = [0, *(np.flatnonzero(np.diff(pos)) + 1).tolist(), len(pos)]
+    out: list[str | None] = []
+    for i, j in zip(cuts, cuts[1:]):
+        text = texts[pos[i]] if pos[i] >= 0 else None
+        if text is None:
+            out += [None] * (j - i)
+        elif whole:
+            out += [text[x:y] for x, y in zip(a[i:j], b[i:j])]
+        else:
+            out += [text[x:y] if x is not None and y is not None else None for x, y in zip(a[i:j], b[i:j])]
+    return out
 
 
 def write_json(folder: Path = HERE) -> list[Path]:

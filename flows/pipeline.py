@@ -41,13 +41,29 @@ def commit_task(wh: Warehouse, run_id: str, row: dict, parts: list[pa.Table]) ->
 
 
 @task(name="data-docs", cache_policy=NONE)
-def docs_task(wh: Warehouse, committed: bool = True) -> Path:
-    """GX Data Docs of the committed runs (results of killed or failed runs are dropped), or of
-    every run (committed=False: a failed run shows why). Submitted to the task runner, so GX runs
-    where batches run, not in the flow's process."""
+def docs_task(wh: Warehouse, committed: bool = True) -> list[tuple[str, ...]] | None:
+    """Store the runs' GX results for Data Docs: those of committed runs (results of killed or failed
+    runs are dropped), or of every run (committed=False: a failed run shows why). Submitted to the
+    task runner, so GX runs where batches run, not in the flow's process. Returns the pages to draw."""
     from tasks import quality
 
-    return quality.build_docs(wh.docs_dir, keep=wh.committed() if committed else None)
+    return quality.store_docs(wh.docs_dir, keep=wh.committed() if committed else None)
+
+
+@task(name="data-docs-pages", cache_policy=NONE)
+def pages_task(wh: Warehouse, pages: list[tuple[str, ...]], index: bool) -> None:
+    from tasks import quality
+
+    quality.render_docs(wh.docs_dir, pages, index)
+
+
+def data_docs(wh: Warehouse, workers: int, committed: bool = True) -> None:
+    """GX Data Docs: results stored by one task, their pages drawn by `workers` tasks at once."""
+    pages = docs_task.submit(wh, committed).result()
+    if pages is not None:
+        parts = [pages[i::workers] for i in range(workers)]
+        for f in [pages_task.submit(wh, part, i == 0) for i, part in enumerate(parts) if part or i == 0]:
+            f.result()
 
 
 def task_runner(runner: Runner, workers: int, dask_address: str | None):
@@ -152,7 +168,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
             commit_task(wh, run_id, row, dq_parts)
             t2 = time.perf_counter()
             if dq_parts:
-                docs_task.submit(wh).result()
+                data_docs(wh, window // 2)
             seconds.update({"commit": t2 - t1, "data-docs": time.perf_counter() - t2})
             if full_refresh:
                 log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
@@ -161,7 +177,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
                 f.wait(60)  # let in-flight batches finish before their staging is removed
             wh.abort(run_id)
             if isinstance(e, dq.QualityError):  # show why in Data Docs
-                docs_task.submit(wh, committed=False).result()
+                data_docs(wh, window // 2, committed=False)
             raise
     summary = {"run_id": run_id, **counts, "seconds": round(time.monotonic() - t0, 1),
                "stage_seconds": {**stage_seconds(flow_run.get_id()), **{k: round(v, 2) for k, v in seconds.items()}}}

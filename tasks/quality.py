@@ -262,7 +262,8 @@ def _store(ctx: AbstractDataContext, batches: list[dict], batch: dict, keep: set
         res = store.deserialize(raw)
         rid = RunIdentifier(**res.meta["run_id"])
         key = ValidationResultIdentifier(ExpectationSuiteIdentifier(table), rid, f"part{part:05d}")
-        store.set(key, res)
+        # What store.set writes (GX's JSON, indented and sorted), without its second, costly serialisation
+        store.store_backend.set(store.key_to_tuple(key), json.dumps(raw, indent=2, sort_keys=True))
         rows = _dq_rows(run_id, {table: res})
         batches.append({
             "run_id": run_id, "run_time": rid.run_time.isoformat(), "table": table,
@@ -290,6 +291,16 @@ def build_docs(docs_dir: Path, keep: set[str] | None = None) -> Path:
     (rendering per batch would cost ~1 s a batch, growing with the folder). keep: when given,
     results of every other run (killed or failed runs) are deleted first. Returns
     docs_dir/index.html, the self-contained summary of every stored result."""
+    pages = store_docs(docs_dir, keep)
+    if pages is not None:
+        render_docs(docs_dir, pages)
+    return docs_dir / "index.html"
+
+
+def store_docs(docs_dir: Path, keep: set[str] | None = None) -> list[tuple[str, ...]] | None:
+    """build_docs' first half: store the pending results (see build_docs) and return the keys of
+    results without a page, or None when GX's site needs no rebuild. render_docs draws the pages,
+    in any process and in parts."""
     stored, site = docs_dir / "gx" / "uncommitted" / "validations", docs_dir / SITE / "validations"
     with _lock:
         ctx = _context(docs_dir)[0]
@@ -303,12 +314,22 @@ def build_docs(docs_dir: Path, keep: set[str] | None = None) -> Path:
             shutil.rmtree(d)
         if pending or gone:
             _write_summary(docs_dir, [b for b in batches if keep is None or b["run_id"] in keep])
-        new = [ValidationResultIdentifier.from_tuple(f.relative_to(stored).with_suffix("").parts)
-               for f in sorted(stored.glob("*/*/*/*.json"))
-               if not (site / f.relative_to(stored).with_suffix(".html")).exists()]
-        if new or gone:  # GX rebuilds its index with any page; an empty list would mean "everything"
-            ctx.build_data_docs(resource_identifiers=new or [ExpectationSuiteIdentifier("documents")])
-    return docs_dir / "index.html"
+    new = [f.relative_to(stored).with_suffix("").parts for f in sorted(stored.glob("*/*/*/*.json"))
+           if not (site / f.relative_to(stored).with_suffix(".html")).exists()]
+    return new if new or gone else None
+
+
+def render_docs(docs_dir: Path, pages: list[tuple[str, ...]], index: bool = True) -> None:
+    """GX Data Docs pages of stored results (keys from store_docs), and GX's index unless index=False.
+    Reads the project store_docs set up, without writing its configuration: parts of one run's pages
+    render at once in several processes (one of them with the index)."""
+    key = docs_dir.resolve()
+    with _lock:
+        ctx = _contexts[key][0] if key in _contexts else gx.get_context(mode="file", project_root_dir=key)
+        ids = [ValidationResultIdentifier.from_tuple(p) for p in pages]
+        if ids or index:  # GX rebuilds its index with any page; an empty list would mean "everything"
+            ctx.build_data_docs(resource_identifiers=ids or [ExpectationSuiteIdentifier("documents")],
+                                build_index=index)
 
 
 CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
