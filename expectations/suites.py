@@ -139,15 +139,12 @@ def _at_offsets(texts: list[str | None], ix: pa.ChunkedArray, start: pa.ChunkedA
     if not len(pos):
         return []
     a, b = start.to_pylist(), end.to_pylist()
-    whole = not (start.null_count or end.null_count)
     cuts = [0, *(np.flatnonzero(np.diff(pos)) + 1).tolist(), len(pos)]
     out: list[str | None] = []
     for i, j in zip(cuts, cuts[1:]):
         text = texts[pos[i]] if pos[i] >= 0 else None
         if text is None:
             out += [None] * (j - i)
-        elif whole:
-            out += [text[x:y] for x, y in zip(a[i:j], b[i:j])]
         else:
             out += [text[x:y] if x is not None and y is not None else None for x, y in zip(a[i:j], b[i:j])]
     return out

@@ -60,9 +60,8 @@ def pages_task(wh: Warehouse, pages: list[tuple[str, ...]], index: bool) -> None
 def data_docs(wh: Warehouse, workers: int, committed: bool = True) -> None:
     """GX Data Docs: results stored by one task, their pages drawn by `workers` tasks at once."""
     pages = docs_task.submit(wh, committed).result()
-    if pages is not None:
-        parts = [pages[i::workers] for i in range(workers)]
-        for f in [pages_task.submit(wh, part, i == 0) for i, part in enumerate(parts) if part or i == 0]:
+    if pages is not None:  # at least one task: it rebuilds GX's index
+        for f in [pages_task.submit(wh, pages[i::workers], i == 0) for i in range(min(workers, len(pages)) or 1)]:
             f.result()
 
 
