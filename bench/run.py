@@ -2,7 +2,8 @@
 
 Prints, per slice (1k, 5k, all 31,030 articles): articles/s and tokens/s end to end and per stage,
 peak RSS of the run's process tree, the re-run time over unchanged inputs; then Dask with 1 vs 2
-workers, and the uncached camel-tools Analyzer rate on a sample of the same text, with the ratio.
+workers, and the uncached camel-tools Analyzer rate on a sample of the same text (measured before
+the runs and after each slice; the ratio is to the median).
 One local Prefect server serves all runs, so its start-up is not counted. The analysis cache starts
 empty (bench/out/cache) and the slices run in order: the 1k run is cold, later ones reuse what the
 earlier slices analysed. Per-stage times are summed over worker processes (CPU seconds, roughly).
@@ -15,6 +16,7 @@ import gzip
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,8 +99,9 @@ def tokens(wh: Path) -> tuple[int, int]:
                            "from tokens").fetchone()
 
 
-def analyzer_rate(sample_words: int = 3000) -> float:
-    """camel-tools' Analyzer with no cache, on distinct words of the corpus's first articles."""
+def analyzer_meter(sample_words: int = 3000):
+    """A function timing camel-tools' Analyzer, no cache, on distinct words of the corpus's first
+    articles: words/s. Called between runs, so each figure sees the machine as the runs did."""
     from tasks.config import use_camel_data
 
     use_camel_data()
@@ -114,10 +117,13 @@ def analyzer_rate(sample_words: int = 3000) -> float:
             break
     sample = list(words)[:sample_words]
     an = Analyzer(MorphologyDB.builtin_db("calima-msa-r13"), "NOAN_PROP")  # cache_size=0: no cache
-    t0 = time.perf_counter()
-    for w in sample:
-        an.analyze(w)
-    return len(sample) / (time.perf_counter() - t0)
+
+    def rate() -> float:
+        t0 = time.perf_counter()
+        for w in sample:
+            an.analyze(w)
+        return len(sample) / (time.perf_counter() - t0)
+    return rate
 
 
 STAGES = ("read", "text", "entities", "events", "tables", "gate", "write", "commit", "data-docs")
@@ -142,8 +148,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
-    rate = analyzer_rate()
-    print(f"camel-tools Analyzer, no cache: {rate:,.0f} words/s (one process)", flush=True)
+    meter, rates, words_per_s = analyzer_meter(), [], {}
+
+    def measure() -> None:
+        rates.append(meter())
+        print(f"camel-tools Analyzer, no cache: {rates[-1]:,.0f} words/s (one process)", flush=True)
+    measure()
     cache = a.out / "cache"
     subprocess.run(["rm", "-rf", str(cache)], check=True)
     with tempfile.TemporaryDirectory() as home, prefect_server(Path(home)) as env:
@@ -159,8 +169,8 @@ def main() -> None:
             print(f"[{size}] re-run over unchanged inputs: {again['seconds']:.1f}s "
                   f"({again['seconds'] / r['seconds']:.1%} of the first run), {again.get('documents', 0)} new documents",
                   flush=True)
-            print(f"[{size}] end-to-end Arabic words/s vs the uncached analyzer's: {n_words / r['seconds'] / rate:.1f}x",
-                  flush=True)
+            words_per_s[size] = n_words / r["seconds"]
+            measure()
         # Dask on the second slice (5k: enough batches for both workers), with the analysis cache warm.
         size = a.sizes[min(1, len(a.sizes) - 1)]
         inputs = [str(CORPUS)] if size == "all" else [str(slice_file(int(size), a.out))]
@@ -171,6 +181,12 @@ def main() -> None:
             secs[w] = run(env, inputs, wh, "--runner", "dask", "--workers", w)["seconds"]
             print(f"[{size}] dask {w} worker(s): {secs[w]:.1f}s", flush=True)
         print(f"[{size}] dask speed-up 2 vs 1 workers: {secs['1'] / secs['2']:.2f}x", flush=True)
+    rate = statistics.median(rates)
+    print(f"camel-tools Analyzer, no cache: median {rate:,.0f} words/s of {len(rates)} measurements "
+          f"({min(rates):,.0f} to {max(rates):,.0f}), one before the runs and one after each slice")
+    for size, wps in words_per_s.items():
+        print(f"[{size}] end-to-end Arabic words/s vs the uncached analyzer's: {wps / rate:.1f}x "
+              f"({wps / max(rates):.1f}x to {wps / min(rates):.1f}x)")
 
 
 if __name__ == "__main__":

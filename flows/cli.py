@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
 
+from flows.params import BATCH_CHARS, BATCH_SIZE
 from flows.report_cli import add_report_command
 
 
@@ -19,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--input", nargs="+", default=["seeds/*.txt"], metavar="PATH",
                      help="files, folders or globs (.txt .json .jsonl .html, optionally .gz)")
     run.add_argument("--warehouse", default="warehouse", metavar="DIR")
-    run.add_argument("--batch-size", type=int, default=400, help="documents per task batch")
+    run.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="documents per task batch, at most")
+    run.add_argument("--batch-chars", type=int, default=BATCH_CHARS,
+                     help="characters of text per task batch, at most")
     run.add_argument("--runner", choices=["thread", "process", "dask"], default="thread",
                      help="where batches run: this process, a local process pool, or Dask")
     run.add_argument("--workers", type=int, default=2, help="processes for the process/local Dask runner")
@@ -42,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         with ExitStack() as stack:
             if not os.environ.get("PREFECT_API_URL"):
                 stack.enter_context(_temporary_server())
-            summary = khabar(inputs=a.input, warehouse=a.warehouse, batch_size=a.batch_size, runner=a.runner,
+            summary = khabar(inputs=a.input, warehouse=a.warehouse, batch_size=a.batch_size,
+                             batch_chars=a.batch_chars, runner=a.runner,
                              workers=a.workers, dask_address=a.dask_address, full_refresh=a.full_refresh,
                              since=a.since, wait=a.wait)
     except WarehouseBusy as e:

@@ -16,7 +16,7 @@ from datetime import date
 from prefect import flow, get_client, serve
 from prefect.schedules import Cron
 
-from flows.params import check_inputs, input_roots
+from flows.params import BATCH_CHARS, BATCH_SIZE, check_inputs, input_roots
 from flows.pipeline import Runner, khabar
 from tasks.config import ROOT
 
@@ -24,9 +24,9 @@ NAME = "daily"
 
 
 @flow(name="khabar", log_prints=True)
-def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch_size: int = 400,
-             runner: Runner = "thread", workers: int = 2, dask_address: str | None = None,
-             full_refresh: bool = False, wait: float = 600.0) -> dict:
+def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch_size: int = BATCH_SIZE,
+             batch_chars: int = BATCH_CHARS, runner: Runner = "thread", workers: int = 2,
+             dask_address: str | None = None, full_refresh: bool = False, wait: float = 600.0) -> dict:
     """Add what is new in the inputs to the warehouse.
 
     The deployment's entry: the khabar flow with its inputs checked, since they may come from the UI.
@@ -36,7 +36,8 @@ def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch
             input folders (KHABAR_INPUT_ROOTS)
         warehouse: folder of the warehouse to add to; created when missing
         since: skip input files last modified before this date (empty: read all)
-        batch_size: documents per task batch
+        batch_size: documents per task batch, at most
+        batch_chars: characters of text per task batch, at most
         runner: where batches run: threads in the run's process, a local process pool, or Dask
         workers: threads, processes or local Dask workers
         dask_address: address of an existing Dask scheduler, e.g. tcp://host:8786 (empty: a local cluster)
@@ -45,8 +46,8 @@ def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch
     """
     # khabar's body runs as this flow run (no extra nesting): same subflow and task runner as `khabar run`
     return khabar.fn(inputs=check_inputs(inputs, input_roots()), warehouse=warehouse, since=since,
-                     batch_size=batch_size, runner=runner, workers=workers, dask_address=dask_address,
-                     full_refresh=full_refresh, wait=wait)
+                     batch_size=batch_size, batch_chars=batch_chars, runner=runner, workers=workers,
+                     dask_address=dask_address, full_refresh=full_refresh, wait=wait)
 
 
 def wait_for_api(timeout: float) -> None:

@@ -1,4 +1,5 @@
-"""Checks on parameters that arrive from outside the code (the Prefect UI, `prefect deployment run`)."""
+"""Batch-size defaults, and checks on parameters that arrive from outside the code (the Prefect UI,
+`prefect deployment run`). No Prefect import: the CLI reads it before Prefect's settings are set."""
 from __future__ import annotations
 
 import glob
@@ -6,6 +7,8 @@ import os
 from pathlib import Path
 
 from tasks.config import ROOT, SHARED
+
+BATCH_SIZE, BATCH_CHARS = 1000, 1_000_000  # at most, per batch: documents, characters of text (memory follows it)
 
 
 def input_roots() -> list[Path]:

@@ -16,6 +16,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows.artifacts import publish_artifacts
 from flows.batch import Batch, batch_task
+from flows.params import BATCH_CHARS, BATCH_SIZE
 from tasks import dq, ingest
 from tasks.ingest import Item
 from tasks.publish import Warehouse, new_run_id, run_row
@@ -65,6 +66,17 @@ def data_docs(wh: Warehouse, workers: int, committed: bool = True) -> None:
             f.result()
 
 
+def batch_cut(docs: list[dict], size: int, chars: int) -> int:
+    """Documents in the first full batch of `docs`, 0 while they do not fill one: `size` documents,
+    or as many as fit in `chars` characters of text (at least one)."""
+    total = 0
+    for n, d in enumerate(docs):
+        total += len(d["text"])
+        if n == size or (n and total > chars):
+            return n
+    return 0
+
+
 def task_runner(runner: Runner, workers: int, dask_address: str | None):
     if runner == "thread":
         return ThreadPoolTaskRunner(max_workers=workers)
@@ -83,23 +95,27 @@ def task_runner(runner: Runner, workers: int, dask_address: str | None):
 
 
 @flow(name="khabar", log_prints=True)
-def khabar(inputs: list[str], warehouse: str = "warehouse", batch_size: int = 400, runner: Runner = "thread",
-           workers: int = 2, dask_address: str | None = None, full_refresh: bool = False,
-           since: date | None = None, wait: float = 0.0, max_reject_share: float = 0.2) -> dict:
+def khabar(inputs: list[str], warehouse: str = "warehouse", batch_size: int = BATCH_SIZE,
+           batch_chars: int = BATCH_CHARS, runner: Runner = "thread", workers: int = 2,
+           dask_address: str | None = None, full_refresh: bool = False, since: date | None = None,
+           wait: float = 0.0, max_reject_share: float = 0.2) -> dict:
     """Read `inputs` (files, folders, globs) and add what is new to the warehouse at `warehouse`.
 
+    A batch is at most batch_size documents and batch_chars characters of text (memory follows
+    the text: a batch of long articles is shorter; an article longer than batch_chars goes alone).
     runner: where batches run (thread: this process; process: a local process pool; dask: a Dask
     cluster, local with `workers` processes unless dask_address names one). full_refresh rebuilds
     the warehouse from these inputs; since skips input files last modified before that date;
     a batch with a larger share of documents failing quality than max_reject_share fails the run."""
     sub = pipeline.with_options(task_runner=task_runner(runner, workers, dask_address))
-    return sub(inputs=inputs, warehouse=warehouse, batch_size=batch_size, window=2 * workers,
-               full_refresh=full_refresh, since=since, wait=wait, max_reject_share=max_reject_share)
+    return sub(inputs=inputs, warehouse=warehouse, batch_size=batch_size, batch_chars=batch_chars,
+               window=2 * workers, full_refresh=full_refresh, since=since, wait=wait,
+               max_reject_share=max_reject_share)
 
 
 @flow(name="khabar-pipeline")
-def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, full_refresh: bool,
-             since: date | None, wait: float, max_reject_share: float) -> dict:
+def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: int, window: int,
+             full_refresh: bool, since: date | None, wait: float, max_reject_share: float) -> dict:
     log = get_run_logger()
     wh, started, t0 = Warehouse(Path(warehouse)), datetime.now(timezone.utc), time.monotonic()
     fields = ingest.load_fields()
@@ -137,8 +153,8 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, window: int, fu
 
         def flush(final: bool) -> None:
             nonlocal pending
-            while len(pending) >= batch_size or (final and pending):
-                batch, pending = pending[:batch_size], pending[batch_size:]
+            while n := batch_cut(pending, batch_size, batch_chars) or (final and len(pending)):
+                batch, pending = pending[:n], pending[n:]
                 batches.append(batch_task.submit(wh, run_id, next_part(), batch, max_reject_share))
                 while len(batches) > window:
                     collect()

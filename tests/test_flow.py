@@ -5,7 +5,7 @@ import sys
 
 import duckdb
 
-from flows.pipeline import khabar
+from flows.pipeline import batch_cut, khabar
 from tasks.config import ROOT
 from tests.conftest import read_jsonl
 from tests.test_failsafe import assert_every_source_has_its_document
@@ -57,6 +57,16 @@ def test_an_article_glued_to_several_parents_is_one_document(prefect_api, tmp_pa
     second = khabar(inputs=[str(tmp_path / f"{n}.txt") for n in "abc"], warehouse=str(wh), batch_size=1)
     assert second["documents"] == 1 and second["admitted"] == 1 and q(wh, kids) == [(1, 1, 1)]
     assert_every_source_has_its_document(wh)
+
+
+def test_batches_are_cut_by_documents_and_by_characters(seed_paths):
+    docs = [{"text": p.read_text(encoding="utf-8")} for p in seed_paths]
+    n = [len(d["text"]) for d in docs]
+    assert batch_cut(docs, 2, 10**9) == 2
+    assert batch_cut(docs, 10, 10**9) == 0  # not a full batch yet: more documents, or the final flush
+    assert batch_cut(docs, 10, n[0] + n[1] + n[2]) == 3
+    assert batch_cut(docs, 10, n[0] + n[1] + n[2] - 1) == 2
+    assert batch_cut(docs, 10, n[0] - 1) == 1  # an article longer than a batch goes alone
 
 
 def test_the_flow_process_imports_no_stage_library():

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def test_custom_run_from_the_ui_fills_the_given_warehouse(served):
             field("warehouse").locator("textarea").fill(str(warehouse))
             shot("4-filled")
             page.get_by_role("button", name="Submit").click()
-            page.get_by_role("link", name=name, exact=True).click()
+            open_run(page, f"{ui}/runs", name)
             page.wait_for_url(re.compile(r"/runs/flow-run/"))
             badge = page.locator(".page-heading-flow-run__meta .state-badge")
             badge.wait_for()
@@ -180,6 +181,25 @@ def test_custom_run_from_the_ui_fills_the_given_warehouse(served):
     seeds = {p.name for p in (ROOT / "seeds").glob("*.txt")}
     assert len(seeds) == 5 and articles(warehouse) == seeds  # the form's inputs, not the deployment's default
     assert not (tmp / "default-wh").exists()
+
+
+def open_run(page, runs: str, name: str, timeout: float = 180) -> None:
+    """Open the flow run called `name` from the runs list (on a loaded machine the toast that links
+    to it may come and go before it can be clicked); the list is reloaded until the run is in it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout
+    # the form's page (deployment/<id>/run) is left once the run is created
+    page.wait_for_url(lambda url: not urllib.parse.urlparse(url).path.rstrip("/").endswith("/run"))
+    while True:
+        page.goto(runs)
+        link = page.get_by_role("link", name=name, exact=True).first
+        try:
+            link.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            assert time.monotonic() < deadline, f"flow run {name} not in the runs list after {timeout:.0f} s"
+    link.click()
 
 
 def test_cli_trigger_writes_to_the_given_warehouse_and_refuses_outside_inputs(served):
