@@ -263,12 +263,13 @@ def to_document(rec: dict[str, Any], fields: dict[str, tuple[str, ...]]) -> dict
         raise Bad("empty", "text is empty or whitespace only")
     if len(text) > MAX_DOC_CHARS:
         raise Bad("too_large", f"text has {len(text):,} characters; limit {MAX_DOC_CHARS:,}")
-    letters = LETTER.findall(text)
-    arabic = len(ARABIC.findall(text))
-    share = arabic / len(letters) if letters else 0.0
-    if share < 0.5 and not (share >= 0.2 and arabic >= 300):  # pages with scraped script junk still count
-        raise Bad("not_arabic", f"{share:.0%} of {len(letters):,} letters are Arabic "
-                                "(need 50%, or 20% and 300 Arabic letters)")
+    arabic = ARABIC.subn("", text)[1]
+    if arabic < len(text) / 2:  # else Arabic is half of all characters, so of the letters: no need to count them
+        letters = LETTER.subn("", text)[1]
+        share = arabic / letters if letters else 0.0
+        if share < 0.5 and not (share >= 0.2 and arabic >= 300):  # pages with scraped script junk still count
+            raise Bad("not_arabic", f"{share:.0%} of {letters:,} letters are Arabic "
+                                    "(need 50%, or 20% and 300 Arabic letters)")
     if len(CONTROL.findall(text)) > max(16, len(text) // 10):
         raise Bad("binary", "more than 10% control characters")
     title = _field(rec, fields["title"], "title") or (title_from_text(text) if rec.get("_title_from_text") else None)

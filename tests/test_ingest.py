@@ -116,6 +116,18 @@ def test_reject_paths(tmp_path, name, content, reason):
     assert all(i.row["stage"] == "ingest" and i.row["detail"] for i in its)
 
 
+def test_the_arabic_share_is_of_letters_not_characters(article):
+    """Digits and punctuation do not count against an article; Latin letters do, down to 20% Arabic
+    letters when there are at least 300 of them (pages with scraped script junk)."""
+    fields, n = load_fields(), len(ingest.ARABIC.findall(article))
+    padded = article + " 0.1-2" * len(article)  # Arabic: under a tenth of the characters
+    assert n >= 300 and ingest.to_document({"text": padded}, fields)["n_chars"] == len(padded)
+    assert ingest.to_document({"text": article + " x" * (3 * n)}, fields)["text"].startswith(article)  # ~25%
+    with pytest.raises(ingest.Bad) as e:
+        ingest.to_document({"text": article + " x" * (5 * n)}, fields)  # ~17%
+    assert e.value.reason == "not_arabic" and "letters are Arabic" in str(e.value)
+
+
 def test_jsonl_bad_lines_are_rejected_one_by_one(tmp_path, article):
     good = json.dumps({"id": "ok", "text": article}, ensure_ascii=False)
     p = tmp_path / "m.jsonl"
