@@ -20,12 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--input", nargs="+", default=["seeds/*.txt"], metavar="PATH",
                      help="files, folders or globs (.txt .json .jsonl .html, optionally .gz)")
     run.add_argument("--warehouse", default="warehouse", metavar="DIR")
-    run.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="documents per task batch, at most")
-    run.add_argument("--batch-chars", type=int, default=BATCH_CHARS,
+    run.add_argument("--batch-size", type=_positive, default=BATCH_SIZE, help="documents per task batch, at most")
+    run.add_argument("--batch-chars", type=_positive, default=BATCH_CHARS,
                      help="characters of text per task batch, at most")
     run.add_argument("--runner", choices=["thread", "process", "dask"], default="thread",
                      help="where batches run: this process, a local process pool, or Dask")
-    run.add_argument("--workers", type=int, default=2, help="processes for the process/local Dask runner")
+    run.add_argument("--workers", type=_positive, default=2, help="processes for the process/local Dask runner")
     run.add_argument("--dask-address", metavar="tcp://HOST:PORT", help="use this existing Dask cluster")
     run.add_argument("--full-refresh", action="store_true", help="rebuild the warehouse from these inputs")
     run.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
@@ -54,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     print(json.dumps(summary, default=str) if a.json else summary)
     return 0
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be over 0, not {n}")
+    return n
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from datetime import date
 from prefect import flow, get_client, serve
 from prefect.schedules import Cron
 
-from flows.params import BATCH_CHARS, BATCH_SIZE, check_inputs, input_roots
+from flows.params import BATCH_CHARS, BATCH_SIZE, Positive, check_inputs, input_roots
 from flows.pipeline import Runner, khabar
 from tasks.config import ROOT
 
@@ -24,8 +24,8 @@ NAME = "daily"
 
 
 @flow(name="khabar", log_prints=True)
-def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch_size: int = BATCH_SIZE,
-             batch_chars: int = BATCH_CHARS, runner: Runner = "thread", workers: int = 2,
+def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch_size: Positive = BATCH_SIZE,
+             batch_chars: Positive = BATCH_CHARS, runner: Runner = "thread", workers: Positive = 2,
              dask_address: str | None = None, full_refresh: bool = False, wait: float = 600.0) -> dict:
     """Add what is new in the inputs to the warehouse.
 

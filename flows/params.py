@@ -5,10 +5,14 @@ from __future__ import annotations
 import glob
 import os
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
 
 from tasks.config import ROOT, SHARED
 
 BATCH_SIZE, BATCH_CHARS = 1000, 1_000_000  # at most, per batch: documents, characters of text (memory follows it)
+Positive = Annotated[int, Field(gt=0)]  # a flow parameter over 0: Prefect checks it, the UI form shows it
 
 
 def input_roots() -> list[Path]:

@@ -16,7 +16,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows.artifacts import publish_artifacts
 from flows.batch import Batch, batch_task
-from flows.params import BATCH_CHARS, BATCH_SIZE
+from flows.params import BATCH_CHARS, BATCH_SIZE, Positive
 from tasks import dq, ingest
 from tasks.ingest import Item
 from tasks.publish import Warehouse, new_run_id, run_row
@@ -95,8 +95,8 @@ def task_runner(runner: Runner, workers: int, dask_address: str | None):
 
 
 @flow(name="khabar", log_prints=True)
-def khabar(inputs: list[str], warehouse: str = "warehouse", batch_size: int = BATCH_SIZE,
-           batch_chars: int = BATCH_CHARS, runner: Runner = "thread", workers: int = 2,
+def khabar(inputs: list[str], warehouse: str = "warehouse", batch_size: Positive = BATCH_SIZE,
+           batch_chars: Positive = BATCH_CHARS, runner: Runner = "thread", workers: Positive = 2,
            dask_address: str | None = None, full_refresh: bool = False, since: date | None = None,
            wait: float = 0.0, max_reject_share: float = 0.2) -> dict:
     """Read `inputs` (files, folders, globs) and add what is new to the warehouse at `warehouse`.

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from flows.pipeline import batch_cut, khabar
 from tasks.config import ROOT
@@ -67,6 +68,17 @@ def test_batches_are_cut_by_documents_and_by_characters(seed_paths):
     assert batch_cut(docs, 10, n[0] + n[1] + n[2]) == 3
     assert batch_cut(docs, 10, n[0] + n[1] + n[2] - 1) == 2
     assert batch_cut(docs, 10, n[0] - 1) == 1  # an article longer than a batch goes alone
+
+
+def test_batch_limits_and_workers_must_be_over_zero(prefect_api, tmp_path, seed_paths):
+    from prefect.exceptions import ParameterTypeError
+
+    with pytest.raises(ParameterTypeError, match="greater than 0"):
+        khabar(inputs=[str(seed_paths[0])], warehouse=str(tmp_path / "wh"), batch_size=0)
+    assert not (tmp_path / "wh").exists()
+    cli = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--batch-chars", "0"], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert cli.returncode == 2 and "--batch-chars: must be over 0" in cli.stderr
 
 
 def test_the_flow_process_imports_no_stage_library():
