@@ -67,6 +67,8 @@ def _positive(value: str) -> int:
 def _temporary_server() -> Iterator[None]:
     """A temporary local Prefect server for this run, announced in the environment so that worker
     processes report to it instead of each starting its own."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -77,6 +79,8 @@ def _temporary_server() -> Iterator[None]:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             yield
     finally:
+        for worker in (APILogWorker, EventsWorker):  # the run's last logs and events, before the server goes
+            worker.drain_all(timeout=10)
         del os.environ["PREFECT_API_URL"]
         server.stop()
 

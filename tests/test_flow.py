@@ -1,5 +1,6 @@
 """The flow end to end on real inputs: seeds plus eval records plus bad files, then a re-run."""
 import json
+import os
 import subprocess
 import sys
 
@@ -79,6 +80,19 @@ def test_batch_limits_and_workers_must_be_over_zero(prefect_api, tmp_path, seed_
     cli = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--batch-chars", "0"], capture_output=True,
                          text=True, cwd=ROOT)
     assert cli.returncode == 2 and "--batch-chars: must be over 0" in cli.stderr
+
+
+def test_the_cli_without_a_server_runs_on_a_temporary_one_and_ends_cleanly(tmp_path, seed_paths):
+    """`make run`'s path: no Prefect API given, so the CLI starts a temporary server, and the run's
+    last logs reach it before it stops (no "Error logging to API" after the summary)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    out = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--input", str(seed_paths[0]), "--warehouse",
+                          str(tmp_path / "wh"), "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1])["documents"] >= 1
+    assert "Error logging to API" not in out.stdout + out.stderr, out.stderr[-3000:]
 
 
 def test_the_flow_process_imports_no_stage_library():
