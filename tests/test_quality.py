@@ -206,14 +206,20 @@ def test_combine_gives_one_row_per_run_table_expectation_column(clean):
     assert conf["observed_value"] == "[2.0]"
 
 
-def test_reused_configurations_give_gx_own_results(clean):
-    """Inside check(), each expectation's configuration is built once; GX's results stay the same."""
+def test_gx_shortcuts_give_gx_own_results(clean):
+    """Inside check(), each expectation's configuration is built once and plain metric ids skip
+    GX's JSON conversion; GX's ids and results stay the same."""
+    from great_expectations.core.id_dict import IDDict
     from great_expectations.expectations.expectation import Expectation
 
     from expectations.suites import frame
-    from tasks.quality import _configurations_kept, _context, params
+    from tasks.quality import _gx_shortcuts, _context, params
 
-    prop = Expectation.configuration
+    prop, to_id = Expectation.configuration, IDDict.to_id
+    kwargs = [IDDict(column="doc_id", batch_id="khabar-tokens", row_condition=None, n=3, ok=True),
+              IDDict(column="start", value=1.5), IDDict(column_list=["doc_id", "start"], mostly=None),
+              IDDict(column="x"), IDDict()]
+    plain_ids = [k.to_id() for k in kwargs]
     broken = edit(edit(clean, "tokens", 3, end=row(clean, "tokens", 3)["end"] + 1), "entities", 0, label="XYZ")
     vds, p = _context(None)[1], params()
 
@@ -222,8 +228,9 @@ def test_reused_configurations_give_gx_own_results(clean):
         return [(r.expectation_config.type, r.expectation_config.kwargs, r.success, r.result) for r in res.results]
 
     plain = {n: results(n) for n in ("tokens", "entities")}
-    with _configurations_kept():
+    with _gx_shortcuts():
         kept = {n: results(n) for n in ("tokens", "entities")}
+        assert [k.to_id() for k in kwargs] == plain_ids
     assert kept == plain
     assert not all(ok for rs in plain.values() for _, _, ok, _ in rs)  # the failures are compared too
-    assert Expectation.configuration is prop
+    assert Expectation.configuration is prop and IDDict.to_id is to_id

@@ -180,3 +180,24 @@ def test_the_compact_database_analyses_like_camel_tools_own(pud):
     assert [[{f: a[f] for f in FEATS} for a in x] for x in ours] == [
         [{f: a[f] for f in FEATS} for a in x if a["source"] != "backoff"] for x in theirs]
     assert [choose(w, x) for w, x in zip(words, ours)] == [choose(w, x) for w, x in zip(words, theirs)]
+
+
+def test_the_punctuation_class_is_camel_tools_own():
+    """load_analyzer swaps camel-tools' punctuation regexes for the same class as sorted ranges:
+    exactly the same characters match, across all of Unicode."""
+    import re
+
+    from tasks.config import use_camel_data
+
+    use_camel_data()
+    from camel_tools.morphology import analyzer as ca
+    from camel_tools.utils.charsets import UNICODE_PUNCT_SYMBOL_CHARSET
+
+    from tasks.morph import char_class, load_analyzer
+
+    fast = re.compile(char_class(UNICODE_PUNCT_SYMBOL_CHARSET))
+    assert [c for c in map(chr, range(0x110000)) if fast.fullmatch(c)] == sorted(UNICODE_PUNCT_SYMBOL_CHARSET)
+    an = load_analyzer()
+    assert ca._has_punc("قال،") and ca._has_punc("«قال") and not ca._has_punc("والمسؤولين")
+    assert ca._is_punc("،!«") and not ca._is_punc("،قال")
+    assert [a["pos"] for a in an.analyze("؟")] == ["punc"]
