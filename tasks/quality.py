@@ -87,6 +87,7 @@ def _context(docs_dir: Path | None) -> tuple[AbstractDataContext, dict[str, gx.V
 
 
 _PLAIN = (str, int, bool, type(None))  # values GX's JSON conversion returns unchanged
+_gx_to_id = IDDict.to_id
 
 
 def _plain_id(self: IDDict, id_keys=None, id_ignore_keys=None):
@@ -98,9 +99,6 @@ def _plain_id(self: IDDict, id_keys=None, id_ignore_keys=None):
             text = json.dumps({k: self[k] for k in keys}, sort_keys=True)
             return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
     return _gx_to_id(self, id_keys, id_ignore_keys)
-
-
-_gx_to_id = IDDict.to_id
 
 
 @contextmanager
