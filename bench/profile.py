@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from run import slice_file  # noqa: E402
 
-from flows.batch import process_batch  # noqa: E402
+from flows.batch import Docs, process_batch  # noqa: E402
 from tasks.ingest import Seen, admit, load_fields, read_items  # noqa: E402
 from tasks.publish import Warehouse, new_run_id  # noqa: E402
 
@@ -35,7 +35,7 @@ def main() -> None:
     docs, _, _ = admit(read_items(slice_file(n, out), load_fields()), Seen(set(), set(), set()))
     wh, run_id, total, t0 = Warehouse(Path(tempfile.mkdtemp())), new_run_id(), Counter(), time.perf_counter()
     for part, i in enumerate(range(0, len(docs), size)):
-        b = process_batch(wh, run_id, part, docs[i:i + size], max_reject_share=1.0)
+        b = process_batch(wh, run_id, part, Docs(docs[i:i + size]), max_reject_share=1.0)
         total.update(b.seconds)
         print(f"batch {part}: {b.counts['documents']} documents, {b.counts['tokens']:,} tokens; "
               + ", ".join(f"{k} {v:.1f}s" for k, v in b.seconds.items())

@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows.artifacts import publish_artifacts
-from flows.batch import Batch, batch_task
+from flows.batch import Batch, Docs, batch_task
 from flows.params import BATCH_CHARS, BATCH_SIZE, Positive
 from tasks import dq, ingest
 from tasks.ingest import Item
@@ -155,7 +155,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: in
             nonlocal pending
             while n := batch_cut(pending, batch_size, batch_chars) or (final and len(pending)):
                 batch, pending = pending[:n], pending[n:]
-                batches.append(batch_task.submit(wh, run_id, next_part(), batch, max_reject_share))
+                batches.append(batch_task.submit(wh, run_id, next_part(), Docs(batch), max_reject_share))
                 while len(batches) > window:
                     collect()
             while final and batches:

@@ -28,6 +28,7 @@ MAX_FILE_BYTES = 256 * 2**20  # decompressed; a larger file is rejected, not rea
 MAX_DOC_CHARS = 2_000_000  # a longer "article" is rejected as too_large
 SAMPLE = 200
 ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+ARABIC_RUNS = re.compile(ARABIC.pattern + "+")  # counting by runs: a match per word, not per letter
 LETTER = re.compile(r"[^\W\d_]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -263,7 +264,7 @@ def to_document(rec: dict[str, Any], fields: dict[str, tuple[str, ...]]) -> dict
         raise Bad("empty", "text is empty or whitespace only")
     if len(text) > MAX_DOC_CHARS:
         raise Bad("too_large", f"text has {len(text):,} characters; limit {MAX_DOC_CHARS:,}")
-    arabic = ARABIC.subn("", text)[1]
+    arabic = len(text) - len(ARABIC_RUNS.sub("", text))
     if arabic < len(text) / 2:  # else Arabic is half of all characters, so of the letters: no need to count them
         letters = LETTER.subn("", text)[1]
         share = arabic / letters if letters else 0.0
