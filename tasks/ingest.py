@@ -28,7 +28,7 @@ MAX_FILE_BYTES = 256 * 2**20  # decompressed; a larger file is rejected, not rea
 MAX_DOC_CHARS = 2_000_000  # a longer "article" is rejected as too_large
 SAMPLE = 200
 ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
-ARABIC_RUNS = re.compile(ARABIC.pattern + "+")  # counting by runs: a match per word, not per letter
+_ARABIC_RUNS = re.compile(ARABIC.pattern + "+")
 LETTER = re.compile(r"[^\W\d_]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -160,7 +160,7 @@ def decode(data: bytes) -> tuple[str, str]:
                             f"and {controls:,} control bytes: not a text file")
     text = data.decode("cp1256")
     letters = LETTER.findall(text)
-    if letters and len(ARABIC.findall(text)) / len(letters) >= 0.5:
+    if letters and arabic_chars(text) / len(letters) >= 0.5:
         return text, "windows-1256"
     raise Bad("undecodable", f"not UTF-8 (invalid byte 0x{data[utf8_err.start]:02x} at {utf8_err.start}) "
                              "and not Windows-1256 Arabic")
@@ -249,6 +249,11 @@ def parse_time(value: str | None) -> datetime | None:
     return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
+def arabic_chars(text: str) -> int:
+    """Characters of `text` in the Arabic blocks, counted by runs: a match per word, not per letter."""
+    return len(text) - len(_ARABIC_RUNS.sub("", text))
+
+
 def title_from_text(text: str) -> str | None:
     """A .txt file's first line is its headline when it is short and not a sentence."""
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
@@ -264,7 +269,7 @@ def to_document(rec: dict[str, Any], fields: dict[str, tuple[str, ...]]) -> dict
         raise Bad("empty", "text is empty or whitespace only")
     if len(text) > MAX_DOC_CHARS:
         raise Bad("too_large", f"text has {len(text):,} characters; limit {MAX_DOC_CHARS:,}")
-    arabic = len(text) - len(ARABIC_RUNS.sub("", text))
+    arabic = arabic_chars(text)
     if arabic < len(text) / 2:  # else Arabic is half of all characters, so of the letters: no need to count them
         letters = LETTER.subn("", text)[1]
         share = arabic / letters if letters else 0.0
