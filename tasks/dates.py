@@ -12,6 +12,8 @@ import datetime as dt
 import functools
 import re
 
+from tasks.arabic import FOLD, LETTERS, MARKS
+
 _MONTHS = {
     1: "يناير جانفي|كانون الثاني", 2: "فبراير فيفري|شباط", 3: "مارس|اذار", 4: "ابريل افريل|نيسان",
     5: "مايو ماي|ايار", 6: "يونيو يونيه جوان|حزيران", 7: "يوليو يوليه جويليه|تموز", 8: "اغسطس اوت|اب",
@@ -25,10 +27,9 @@ WEEKDAY = {"الاثنين": 0, "الثلاثاء": 1, "الاربعاء": 2, "�
 _PAST, _NEXT, _THIS = ("الماضي", "الماضيه", "الفائت", "الفائته", "السابق"), ("المقبل", "المقبله", "القادم", "القادمه"), (
     "الجاري", "الحالي", "الحاليه", "الجاريه")
 
-_TR = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك",
-                     **{chr(0x660 + i): str(i) for i in range(10)}, **{chr(0x6F0 + i): str(i) for i in range(10)}})
+_TR = str.maketrans(FOLD)
 _EARLIEST = dt.date(1900, 1, 1)  # relative dates before this are not resolved (the contract's lower bound)
-_SKIP = re.compile(r"[\u064B-\u0652\u0670\u0640]")  # diacritics and tatweel
+_SKIP = re.compile(f"[{''.join(sorted(MARKS))}]")  # diacritics and tatweel
 
 
 def _alt(words) -> str:
@@ -38,11 +39,11 @@ def _alt(words) -> str:
 _MON = rf"(?:{_alt(MONTH)})"
 _MONX = rf"(?P<mon>{_MON})(?:\s*(?:/|\(|-)\s*{_MON}\s*\)?)?"
 _MOD = rf"(?P<mod>{_alt(_PAST + _NEXT + _THIS)})"
-_YEAR = r"(?P<year>(?:19|20)\d\d)(?!\d)(?:\s*م(?![\u0621-\u064A]))?"
+_YEAR = rf"(?P<year>(?:19|20)\d\d)(?!\d)(?:\s*م(?![{LETTERS}]))?"
 _WD = rf"(?P<wd>{_alt(WEEKDAY)})"
 # word boundaries; a leading و/ف/ب clitic stays inside the span, as in the tokens (وأمس). _B is
 # shared by every pattern, once in front: re would otherwise try each pattern at every character.
-_B, _E = r"(?<![\u0621-\u064A\d])(?:[وفب](?=[\u0621-\u064A\d]))?", r"(?![\u0621-\u064A\d])"
+_B, _E = rf"(?<![{LETTERS}\d])(?:[وفب](?=[{LETTERS}\d]))?", rf"(?![{LETTERS}\d])"
 _PATTERNS = [
     ("dmy", rf"(?:(?:يوم\s+)?{_WD}\s+)?(?:ال)?(?P<day>[0-3]?\d)(?!\d)\s+(?:من\s+)?(?:شهر\s+)?{_MONX}"
             rf"(?:\s+(?:من\s+)?(?:(?:عام|العام|سنه)\s+)?{_YEAR}|\s+{_MOD})?{_E}"),

@@ -24,8 +24,8 @@ from functools import cache
 from pathlib import Path
 
 from camel_tools.utils.dediac import dediac_ar
-from camel_tools.utils.normalize import normalize_alef_ar
 
+from tasks.arabic import key
 from tasks.config import SEEDS, SHARED
 
 COLUMNS = {
@@ -54,20 +54,14 @@ ORG_HEADS = frozenset(
     "شرطه جهاز مؤسسه مصرف صندوق رابطه نقابه جمعيه ائتلاف تحالف مكتب اداره رئاسه ديوان مفوضيه مركز معهد "
     "وحده فيلق سلاح دوله سلطه قياده مخابرات استخبارات امن اعلام وسائل".split()
 )
-_TR = str.maketrans({"ـ": None, "ک": "ك", "ی": "ي", "ى": "ي", "ة": "ه", "ٱ": "ا", "ۀ": "ه"})
 _CLITIC_WORDS = frozenset("ل ب و ف ك ال".split())
 _NAME_LINKS = frozenset("بن ابن ابو ابي عبد بنت ال".split())
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064A\u0660-\u0669\u0670-\u06D3]+$")
 
 
-def norm(word: str) -> str:
-    """Matching form of a word: no diacritics or tatweel; alef, yeh and teh marbuta normalised."""
-    return normalize_alef_ar(dediac_ar(word)).translate(_TR)
-
-
 def bare(word: str) -> str:
-    """norm() without the article ال (when something is left)."""
-    w = norm(word)
+    """The matching key without the article ال (when something is left)."""
+    w = key(word)
     return w[2:] if w.startswith("ال") and len(w) > 3 else w
 
 
@@ -75,7 +69,7 @@ def variants(surface: str) -> list[tuple[str, ...]]:
     """The "|"-separated spellings of a CSV cell as tuples of normalised words."""
     out = []
     for v in surface.split("|"):
-        words = tuple(k for k in (norm(w) for w in v.split()) if k)
+        words = tuple(k for k in (key(w) for w in v.split()) if k)
         if words and words not in out:
             out.append(words)
     return out
@@ -267,7 +261,7 @@ def _single(word: str) -> tuple[str, str]:
 @cache
 def _namelike(word: str) -> bool:
     """A proper-name word: the database lacks it or has a proper-noun reading (connectors pass)."""
-    if norm(word) in _NAME_LINKS:
+    if key(word) in _NAME_LINKS:
         return True
     a = _analyzer().analyze(dediac_ar(word))
     return not a or any(x["pos"] == "noun_prop" for x in a)
@@ -306,22 +300,22 @@ def build(reference: Path = REFERENCE, seeds: Path = SEEDS) -> dict[str, int]:
                                       "source": up})
         elif len(c0) == 3 and c0 in a3:
             if (kind and kind[0] == "adj" and kind[1][:4] == english.get(c0, "")[:4]
-                    and norm(surface).endswith(("ي", "يه", "يين", "يون"))):
+                    and key(surface).endswith(("ي", "يه", "يين", "يون"))):
                 gen["demonyms"].append({"surface": surface, "country": c0, "source": up})
             elif (kind and kind[0] in ("noun_prop", "unknown")) or (
-                    len(words) > 1 and not norm(words[-1]).endswith("ي") and bare(words[0]) not in ORG_HEADS):
+                    len(words) > 1 and not key(words[-1]).endswith("ي") and bare(words[0]) not in ORG_HEADS):
                 gen["places"].append({"surface": surface, "canonical": surface, "country": c0,
                                       "precision": "city" if len(words) == 1 else "region", "label": "GPE",
                                       "source": up})
         elif (all(map(_namelike, words)) if bare(words[0]) not in ORG_HEADS else
-              len(words) > 1 and all(map(_namelike, words[1:])) and not norm(words[-1]).endswith("ي")):
+              len(words) > 1 and all(map(_namelike, words[1:])) and not key(words[-1]).endswith("ي")):
             label = _head_label(words)
             if len(words) == 1 and c0[:3] in ("IGO", "NGO", "IMG", "MNC"):
                 label = "ORG"
             for code, start, end in codes:
                 gen["actors"].append({"surface": surface, "canonical": surface, "label": label, "actor_code": code,
                                       "start": start, "end": end, "source": up})
-            if label == "PERS" and len(words) > 1 and not norm(words[0]).startswith("ال"):
+            if label == "PERS" and len(words) > 1 and not key(words[0]).startswith("ال"):
                 gen["names"].append({"surface": words[0], "source": up})
     for words, sector in parse_agents(sorted(reference.glob("agents.all.ar*.txt"))):
         if sector in AGENT_SECTORS and len(words) > 1:  # one-word agents are curated (رئيس, وزير, جيش)

@@ -28,11 +28,11 @@ from functools import cache, lru_cache
 from operator import itemgetter
 
 
+from tasks.arabic import PROCLITICS, key
 from tasks.dates import MONTH, WEEKDAY, publication_date, resolve_dates
-from tasks.dictionaries import CURATED, load, norm, variants
+from tasks.dictionaries import CURATED, load, variants
 
 MAX_WORDS = 8
-_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 _CLOSED = ("prep", "conj", "part", "pron", "punc", "digit")  # closed-class parts of speech
 _CONNECTORS = frozenset({"بن", "ابن", "ابو", "ابي", "ابا", "عبد", "بنت", "دي", "دا", "فون", "فان", "لو", "ولد", "اب"})
 _OPENERS = frozenset({"ابن", "ابو", "ابي", "ابا", "بنت"})
@@ -126,19 +126,19 @@ def token_keys(surface: str, lemma: str | None, last: str | None) -> tuple[tuple
     """(exact, loose) lookup keys of one token. Exact: the matching form, the same without proclitics
     (و ف ب ل ك; لل -> ال) and the last ATB segment. Loose adds forms without the article, with nisba
     and plural endings reduced, and the lemma."""
-    n = norm(surface)
+    n = key(surface)
     exact = [n]
-    for p in _PROCLITICS:
+    for p in PROCLITICS:
         rest = n[len(p):]
         if n.startswith(p) and len(rest) >= 2:
             exact.append(rest)
             if p.endswith("ل") and rest.startswith("ل") and len(rest) > 2:
                 exact.append("ال" + rest[1:])  # للأمم -> ل + الأمم
     if last:
-        exact.append(norm(last))
+        exact.append(key(last))
     loose = [k for b in exact for k in _keys_of(b)]
     if lemma:
-        loose.append(norm(lemma))
+        loose.append(key(lemma))
     exact = tuple(dict.fromkeys(exact))
     return exact, exact + tuple(k for k in dict.fromkeys(loose) if k not in exact)
 
@@ -363,7 +363,7 @@ def _corefer(doc: dict, toks_by_sent: dict, rows: list[dict], lex: Lexicon) -> l
     full = {}
     for r in rows:
         if r["label"] == "PERS" and r["rule"].startswith(("actors.csv", "propn")) and len(r["text"].split()) > 1:
-            k = norm(r["text"].split()[-1])
+            k = key(r["text"].split()[-1])
             if k not in lex.given and k not in _CONNECTORS and k not in lex.stop and len(k) > 2:
                 full.setdefault(k, r)
     if not full:

@@ -22,14 +22,12 @@ from datetime import date, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
-from camel_tools.utils.dediac import dediac_ar
-
+from tasks.arabic import key
 from tasks.config import SEEDS
 from tasks.dates import publication_date, resolve_dates
 from tasks.dictionaries import load
 
 MIN_CONFIDENCE = 0.5
-_KEYMAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None})
 _NOMINAL = {"noun", "noun_prop", "adj", "noun_num", "noun_quant", "adj_comp", "adj_num", "digit", "abbrev",
             "foreign", "latin"}
 _PUNCT = set(".,،؛;:!?؟()[]{}-–—/…")
@@ -49,12 +47,6 @@ _DAY_RULES = {"date:rel_day", "date:today_wd", "date:wd"}
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 # Cue kinds kept on each token, so that evidence over a sentence is counted once, not per trigger.
 _FLAGS = ("toll", "violence", "crowd", "place", "old", "protester", "agent")
-
-
-@functools.lru_cache(maxsize=50_000)
-def key(s: str | None) -> str:
-    """Matching key: no diacritics or tatweel, alef/ya/ta-marbuta variants folded."""
-    return dediac_ar(s or "").translate(_KEYMAP)
 
 
 def _hash(*parts) -> str:

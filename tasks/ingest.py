@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from tasks.arabic import SCRIPT
 from tasks.config import SEEDS
 
 FORMATS = {".txt": "txt", ".text": "txt", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -27,7 +28,7 @@ FORMATS = {".txt": "txt", ".text": "txt", ".json": "json", ".jsonl": "jsonl", ".
 MAX_FILE_BYTES = 256 * 2**20  # decompressed; a larger file is rejected, not read
 MAX_DOC_CHARS = 2_000_000  # a longer "article" is rejected as too_large
 SAMPLE = 200
-ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+ARABIC = re.compile(f"[{SCRIPT}]")
 _ARABIC_RUNS = re.compile(ARABIC.pattern + "+")
 LETTER = re.compile(r"[^\W\d_]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -31,6 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
 
+from tasks.arabic import LETTERS, PROCLITICS, variant
 from tasks.config import SEEDS, use_camel_data
 from tasks.normalize import match_form
 
@@ -46,11 +47,9 @@ WEAK = -4.5  # a split best analysis with such an oddity and a lower score count
 _RARE_ENC = re.compile(r"^(?:1s|2)")
 _RARE_PRC1 = frozenset({"la_emph", "la_rc"})
 _DIAC = re.compile("[\u064b-\u0652\u0670\u0640]")
-_LOOSE = str.maketrans("أإآٱى", "ااااي")
 # the only features `choose` reads, and diac, from which camel-tools tells spelling variants ("spvar")
 FEATS = frozenset({"diac", "lex", "pos", "gloss", "atbseg", "enc0", "prc1", "pos_lex_logprob", "source"})
 NAME_FILES = (SEEDS / "actors.csv", SEEDS / "places.csv", SEEDS / "names.csv")
-_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
 
 
 class Reading(NamedTuple):
@@ -68,14 +67,14 @@ def _segments(atbseg: str) -> list[str]:
 
 def choose(word: str, analyses: Iterable[dict]) -> Reading:
     """The context-free reading of `word` (clean form, no diacritics) from its analyses."""
-    target = word.translate(_LOOSE)
+    target = variant(word)
     best, best_key = None, None
     for a in analyses:
         if a.get("source") == "backoff":
             continue
         segs = _segments(a["atbseg"])
         joined = "".join(segs)
-        if not all(segs) or joined.translate(_LOOSE) != target:
+        if not all(segs) or variant(joined) != target:
             continue
         if len(segs) > 1 and str(a.get("enc0", "")).startswith("mA_"):
             segs = [joined]  # عندما, مما: one word in ATB/PADT
@@ -105,7 +104,7 @@ def load_names(paths: Iterable[Path] = NAME_FILES) -> frozenset[str]:
             continue
         with path.open(encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
-                for w in re.findall(r"[\u0621-\u064a]{3,}", row.get("surface") or ""):
+                for w in re.findall(f"[{LETTERS}]{{3,}}", row.get("surface") or ""):
                     if not w.startswith("ال"):
                         words.add(match_form(w))
     return frozenset(words)
@@ -133,7 +132,7 @@ def _proclitic(w: str, alone: set[str], counts: Counter, names: frozenset[str], 
     """How many leading characters of an unknown word are clitics (0: none)."""
     if names and match_form(w) in names:
         return 0
-    for p in _PROCLITICS:
+    for p in PROCLITICS:
         rest = w[len(p):]
         if len(rest) < 2 or not w.startswith(p):
             continue

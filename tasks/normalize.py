@@ -9,10 +9,9 @@ NBSP and other spaces to a space. On top of arclean (which deletes every charact
 list) unknown characters are kept, zero-width and bidi controls are deleted, Farsi yeh (ی) becomes
 yeh (ي), and line/paragraph separators become newlines.
 
-`match_form(word)` is the *matching form* written to tokens.norm, for dictionary lookups:
-clean form, camel-tools dediac_ar, then normalize_alef_ar (أ إ آ ٱ -> ا),
-normalize_alef_maksura_ar (ى -> ي) and normalize_teh_marbuta_ar (ة -> ه). Downstream stages
-must pass their dictionary entries through `match_form` too.
+`match_form(word)` is the *matching form* written to tokens.norm, for dictionary lookups: the
+matching key (tasks.arabic.key) of the clean form. Downstream stages key their dictionary
+entries with tasks.arabic.key.
 """
 from __future__ import annotations
 
@@ -24,13 +23,9 @@ from pathlib import Path
 
 from camel_tools.utils import charmap as _charmap
 from camel_tools.utils.charmap import CharMapper
-from camel_tools.utils.dediac import dediac_ar
-from camel_tools.utils.normalize import (
-    normalize_alef_ar,
-    normalize_alef_maksura_ar,
-    normalize_teh_marbuta_ar,
-    normalize_unicode,
-)
+from camel_tools.utils.normalize import normalize_unicode
+
+from tasks.arabic import key
 
 _ARCLEAN = json.loads((Path(_charmap.__file__).parent / "charmaps" / "arclean_map.json").read_text("utf-8"))
 
@@ -122,5 +117,5 @@ def clean_form(s: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def match_form(word: str) -> str:
-    """Matching form: clean form without diacritics, alef / alef maksura / teh marbuta unified."""
-    return normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(clean_form(word)))))
+    """Matching form: the matching key of the clean form."""
+    return key(clean_form(word))

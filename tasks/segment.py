@@ -19,6 +19,7 @@ from pathlib import Path
 
 import regex
 
+from tasks.arabic import LETTERS, SCRIPT
 from tasks.clean import clean
 from tasks.ingest import doc_id, title_from_text
 from tasks.morph import Morph, resolve
@@ -30,8 +31,8 @@ _PUNC = regex.compile(r"[\p{P}\p{S}]|\.{2,}")
 _END = re.compile(r"[.?!;]+[\"')\]]*")
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙*■□►▸\-]+|\d{1,2}[.)-])\s+")
 _FINAL = frozenset(".?!:;,")
-_ARABIC = re.compile(r"[\u0621-\u063a\u0641-\u064a]+")
-_HAS_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_ARABIC = re.compile(f"[{LETTERS}]+")
+_HAS_ARABIC = re.compile(f"[{SCRIPT}]")
 
 _MORPH: dict[str, Morph] = {}
 _LOCK = threading.Lock()
