@@ -267,13 +267,6 @@ def _namelike(word: str) -> bool:
     return not a or any(x["pos"] == "noun_prop" for x in a)
 
 
-def name_words() -> frozenset[str]:
-    """Matching forms of the words of person names in seeds/actors.csv (3+ letters, no article):
-    what a segmenter should keep unsplit."""
-    return frozenset(w for r in load("actors") if r["label"] == "PERS" for v in variants(r["surface"]) for w in v
-                     if len(w) > 2 and not w.startswith("ال"))
-
-
 def _keys(rows: list[dict]) -> set[tuple[str, ...]]:
     return {v for r in rows for v in variants(r["surface"])}
 

@@ -23,7 +23,7 @@ ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE")
 REJECT_STAGES = ("ingest", "clean", "segment", "extract", "quality")
 MODALITIES = ("asserted", "future", "conditional", "readiness", "hypothetical", "question")
 DATE_GRANULARITY = ("day", "month", "year", "week", "relative", "publication")
-SENTENCE_KINDS = ("headline", "body", "list_item", "caption")
+SENTENCE_KINDS = ("headline", "body", "list_item")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import regex
 
-from tasks.arabic import LETTERS, SCRIPT
+from tasks.arabic import BLOCK, LETTERS
 from tasks.clean import clean
 from tasks.ingest import doc_id, title_from_text
 from tasks.morph import Morph, resolve
@@ -32,7 +32,7 @@ _END = re.compile(r"[.?!;]+[\"')\]]*")
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙*■□►▸\-]+|\d{1,2}[.)-])\s+")
 _FINAL = frozenset(".?!:;,")
 _ARABIC = re.compile(f"[{LETTERS}]+")
-_HAS_ARABIC = re.compile(f"[{SCRIPT}]")
+_HAS_ARABIC = re.compile(f"[{BLOCK}]")  # not the ligatures: ﷺ is no name
 
 _MORPH: dict[str, Morph] = {}
 _LOCK = threading.Lock()

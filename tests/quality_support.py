@@ -1,7 +1,7 @@
 """Contract tables for the quality tests and bench, built from real seed text by simple rules.
 
 Sentences split at line breaks and . ! ? ؟; tokens are whitespace runs with exact offsets; norm is
-camel-tools' dediac_ar without tatweel and with Persian letters mapped; one entity per known name,
+the matching key (tasks.arabic.key); one entity per known name,
 one event and one quote per document. Good enough to exercise every gate with correct offsets.
 """
 from __future__ import annotations
@@ -13,23 +13,18 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-from camel_tools.utils.dediac import dediac_ar
 
+from tasks.arabic import key
 from tasks.schema import PIPELINE_VERSION, to_table
 
 RUN_ID = "20260101T000000Z-abc123"
 _SENT = re.compile(r"[^\s.!?؟][^\n.!?؟]*[.!?؟]*")
-_NORM = str.maketrans({"ـ": None, "ی": "ي", "ک": "ك"})
 _NAMES = {"بوتين": ("PERS", "RUSGOV"), "بلينكن": ("PERS", "USAGOV"), "روسيا": ("GPE", "RUS"),
           "أوكرانيا": ("GPE", "UKR"), "الناتو": ("ORG", "IGONAT")}
 
 
 def h(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
-
-
-def norm(s: str) -> str:
-    return dediac_ar(s).translate(_NORM)
 
 
 def batch(texts: list[tuple[str, str]], run_id: str = RUN_ID) -> dict[str, pa.Table]:
@@ -49,7 +44,7 @@ def batch(texts: list[tuple[str, str]], run_id: str = RUN_ID) -> dict[str, pa.Ta
             for j, m in enumerate(re.finditer(r"\S+", text[s:e])):
                 a, b = s + m.start(), s + m.end()
                 rows["tokens"].append({"doc_id": d, "sentence_id": i, "token_index": j, "start": a, "end": b,
-                                       "surface": text[a:b], "norm": norm(text[a:b]), "segments": [text[a:b]]})
+                                       "surface": text[a:b], "norm": key(text[a:b]), "segments": [text[a:b]]})
             for name, (label, code) in _NAMES.items():
                 for m in re.finditer(name, text[s:e]):
                     a = s + m.start()

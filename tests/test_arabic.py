@@ -31,6 +31,12 @@ def test_every_stage_folds_alike(s):
     assert match_form(s) == key(clean_form(s))  # tokens.norm
 
 
+def test_the_marks_are_camel_tools_diacritics_and_tatweel():
+    from camel_tools.utils.charsets import AR_DIAC_CHARSET
+
+    assert MARKS == AR_DIAC_CHARSET | {"\u0640"}
+
+
 def test_proclitics_come_longest_first():
     assert list(PROCLITICS) == sorted(PROCLITICS, key=len, reverse=True)
     assert key("وَإِلى الشـــرق ک٣") == "والي الشرق ك3"
