@@ -90,7 +90,7 @@ def _event(doc: dict, s: Sent, m: Match, pub: date | None) -> dict | None:
 
 
 def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
-                   entities: list[dict]) -> tuple[list[dict], list[dict]]:
+                   entities: list[dict], model=None) -> tuple[list[dict], list[dict]]:
     """(events rows, quotes rows) of one document; rows keyed by the contract columns (no run_id)."""
     text, stop = doc["text"], seeds().cues["not_trigger"]
     pub = publication_date(doc.get("published_at"))
