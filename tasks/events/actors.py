@@ -1,6 +1,9 @@
 """Actor phrases around a trigger: noun phrases, VSO/SVO subjects, objects and prepositional targets."""
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass
+
 from tasks.events.match import Match, Sent
 from tasks.events.seeds import seeds
 from tasks.events.tokens import QUOTES, Tok, has, trim
@@ -135,7 +138,7 @@ def _pre_subject(toks: list[Tok], v: int) -> tuple[int, int] | None:
 def _roles_of(text: str, s: Sent, m: Match) -> tuple[dict | None, dict | None]:
     """(source, target) around the trigger: VSO or SVO for verbs, genitive and prepositions for nouns."""
     toks, ents, p, t = s.toks, s.ents, m.pat, s.toks[m.t]
-    ca, cb = t.ca, t.cb
+    cb = t.cb
     if p.roles == "S":
         return actor_of(text, toks, noun_phrase(toks, m.t), ents), actor_of(text, toks, _object(toks, m.t + 1, cb), ents)
     pre = _pre_subject(toks, m.a)
@@ -172,3 +175,83 @@ def roles(text: str, s: Sent, m: Match) -> tuple[dict | None, dict | None]:
             j = max((i for i in agents if i < m.a), default=min(agents))
             src = actor_of(text, s.toks, noun_phrase(s.toks, j), s.ents)
     return src, tgt
+
+
+# ------------------------------------------------------------------------------ learned ranking
+
+ACTOR_WINDOW = 15  # tokens either side of a trigger searched for actor candidates
+_CLITICS = {"و", "ف", "ب", "ل", "ك"}
+_MARKS = {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670", "ـ"}  # diacritics and tatweel
+
+
+def _clitic_chars(t: Tok) -> int:
+    """Surface characters of a token's leading clitics (و ب ل ف ك; the article ال stays)."""
+    n = 0
+    for seg in t.segs[:-1]:
+        if seg not in _CLITICS:
+            break
+        n += len(seg)
+    if not n:
+        return 0
+    i = 0
+    while i < len(t.surface) and n:
+        n -= t.surface[i] not in _MARKS
+        i += 1
+    while i < len(t.surface) and t.surface[i] in _MARKS:
+        i += 1
+    return i if i < len(t.surface) else 0
+
+
+@dataclass
+class Span:
+    """An actor candidate: token range, clean character span, the dictionary code and how it was found."""
+    a: int
+    b: int
+    start: int
+    end: int
+    code: str | None
+    label: str | None  # entity label when an entity covers it
+    kinds: set[str]
+
+
+def _span_of(text: str, toks: list[Tok], a: int, b: int, ents: list[dict], kind: str) -> Span | None:
+    s, e = trim(text, toks[a].start + _clitic_chars(toks[a]), toks[b].end)
+    if e <= s:
+        return None
+    hit = [x for x in ents if x["start"] < e and x["end"] > s]
+    x = max(hit, key=lambda x: (x.get("actor_code") is not None, x["end"] - x["start"]), default=None)
+    return Span(a, b, s, e, x.get("actor_code") if x else None, x["label"] if x else None, {kind})
+
+
+def actor_candidates(text: str, s: Sent, m: Match, rule: dict[str, dict | None]) -> list[Span]:
+    """Spans that may be the source or target of the event at m: the sentence's entities and noun
+    phrases near the trigger, and what the word-order rules chose (kind rule_source / rule_target)."""
+    toks, ents = s.toks, s.ents
+    lo, hi = max(m.a - ACTOR_WINDOW, 0), min(m.b + ACTOR_WINDOW, len(toks) - 1)
+    found: dict[tuple[int, int], Span] = {}
+
+    def add(sp: Span | None) -> None:
+        if sp and not (sp.a <= m.t <= sp.b):
+            o = found.setdefault((sp.start, sp.end), sp)
+            o.kinds |= sp.kinds
+
+    starts = [t.start for t in toks]
+    for x in ents:
+        if x["label"] in ("PERS", "ORG", "LOC", "GPE"):
+            a = bisect.bisect_right(starts, x["start"]) - 1
+            b = bisect.bisect_left(starts, x["end"]) - 1
+            if lo <= a <= hi and a <= b:
+                add(_span_of(text, toks, a, b, ents, "entity"))
+    for j in range(lo, hi + 1):
+        t = toks[j]
+        if t.nominal and (j == 0 or not toks[j - 1].nominal or t.prep or t.segs[0] in ("و", "ف")):
+            rng = _widen(toks, noun_phrase(toks, j), ents)
+            if rng:
+                add(_span_of(text, toks, rng[0], rng[1], ents, "np"))
+    for role, x in rule.items():
+        if x:
+            a = bisect.bisect_right(starts, x["start"]) - 1
+            b = bisect.bisect_left(starts, x["end"]) - 1
+            if 0 <= a <= b:
+                add(_span_of(text, toks, a, b, ents, f"rule_{role}"))
+    return sorted(found.values(), key=lambda sp: sp.start)

@@ -2,24 +2,22 @@
 from __future__ import annotations
 
 import functools
-from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tasks.dates import publication_date, resolve_dates
 from tasks.dictionaries import load
-from tasks.events.actors import roles
-from tasks.events.match import Match, Sent, conditions, find_matches
-from tasks.events.modality import evidence, is_negated, modality_of, rule_confidence
+from tasks.events.actors import Span, actor_candidates, roles
+from tasks.events.match import THREAT_OF, Match, Sent, candidates, conditions, find_matches
+from tasks.events.model import Model, actor_features, shipped, trigger_features
+from tasks.events.modality import is_negated, modality_of
 from tasks.events.quotes import headline_speaker, sentence_quotes
 from tasks.events.seeds import digest, key, seeds
 from tasks.events.tokens import sentence_tokens
 
-MIN_CONFIDENCE = 0.5
 _SELF = {"بلاده", "بلادها", "بلادنا", "نحن", "حكومته", "حكومتها", "حكومتنا"}
-# A conflict event that is intended becomes a threat by its source, with the CAMEO threat code.
-_THREAT_OF = {"ASSAULT": "138", "SANCTION": "1312", "COERCE": "137", "PROTEST": "133"}
-_MATERIAL = {2, 4}  # quad classes of material cooperation / conflict
-_VERBAL = {1, 3}
+_VERBAL = {1, 3}  # quad classes of verbal cooperation / conflict
 
 
 def _date(s: Sent, trig: int, pub: date | None) -> tuple[date | None, str]:
@@ -51,49 +49,95 @@ def _location(ents: list[dict], trig: int) -> dict:
             "location_precision": _precision().get(x.get("canonical"))}
 
 
-def _event(doc: dict, s: Sent, m: Match, pub: date | None) -> dict | None:
-    sd, text, toks = seeds(), doc["text"], s.toks
-    etype, cameo = m.pat.type, m.pat.cameo
-    negated, modality = is_negated(toks, m), modality_of(s, m)
-    material = sd.codes[cameo].quad in _MATERIAL
-    if material and (modality == "hypothetical" or modality == "question" and not negated):
-        return None
-    if not negated and modality in ("future", "readiness", "conditional") and etype in _THREAT_OF:
-        etype, cameo = "THREATEN", _THREAT_OF[etype]
-    conf = rule_confidence(m, evidence(s, m))
-    if conf < MIN_CONFIDENCE:
-        return None
-    start, end = toks[m.a].start, toks[m.b].end
-    quote = next((q for q in s.quotes + s.headline if q["start"] <= start < q["end"]), None)
-    speaker = quote["speaker"] if quote else None
+@dataclass
+class Candidate:
+    """A trigger candidate of one type, with what its features and its event row need."""
+    etype: str
+    cameo: str
+    m: Match
+    negated: bool
+    modality: str
+    quote: dict | None  # the quotation (or headline statement) it is part of
+    feats: list[str]
+
+
+def sentence_candidates(s: Sent) -> list[Candidate]:
+    """Every lexicon candidate of the sentence with its features (the same for training and extraction)."""
+    cands = candidates(s.matches)
+    at: dict[int, list[str]] = {}
+    for etype, m in cands:
+        at.setdefault(m.t, []).append(etype)
+    out = []
+    for etype, m in cands:
+        negated, modality = is_negated(s.toks, m), modality_of(s, m)
+        start = s.toks[m.a].start
+        quote = next((q for q in s.quotes + s.headline if q["start"] <= start < q["end"]), None)
+        cameo = THREAT_OF[m.pat.type] if etype != m.pat.type else m.pat.cameo
+        out.append(Candidate(etype, cameo, m, negated, modality, quote,
+                             trigger_features(s, etype, m, negated, modality, quote is not None, at[m.t])))
+    return out
+
+
+def rule_actors(text: str, s: Sent, c: Candidate) -> dict[str, dict | None]:
+    """The word-order rules' source and target: VSO/SVO around the trigger, the speaker of reported speech."""
+    toks, m = s.toks, c.m
+    start = toks[m.a].start
+    speaker = c.quote["speaker"] if c.quote else None
     said = [q for q in s.quotes if q["verb_start"] <= start]  # a statement act's default source
     src, tgt = roles(text, s, m)
     if said and toks[m.t].pos in ("adj", "adv") and m.t and toks[m.t - 1].boundary:
         src = said[-1]["speaker"]  # "..., محذّرة من أن": a circumstantial participle shares the speaker
     elif speaker and (toks[m.t].first_person or src and src["text"] in _SELF):
         src = speaker
-    elif src is None and sd.codes[cameo].quad in _VERBAL and (speaker or said):
+    elif src is None and seeds().codes[c.cameo].quad in _VERBAL and (speaker or said):
         src = speaker or said[-1]["speaker"]
+    return {"source": src, "target": tgt}
+
+
+def span_features(text: str, s: Sent, c: Candidate) -> list[tuple[Span, list[str]]]:
+    """The event's actor candidates with their features (the same for training and extraction)."""
+    quad = seeds().codes[c.cameo].quad
+    return [(sp, actor_features(s, c.etype, c.m, sp, c.quote, quad))
+            for sp in actor_candidates(text, s, c.m, rule_actors(text, s, c))]
+
+
+def pick_actors(model: Model, spans: list[tuple[Span, list[str]]]) -> dict[str, Span | None]:
+    """The most probable source, then the most probable target among the other spans; none where the
+    best is below its model's threshold."""
+    out: dict[str, Span | None] = {}
+    for role, lin in (("source", model.source), ("target", model.target)):
+        taken = out.get("source")
+        scored = [(lin.prob(f), sp) for sp, f in spans if sp is not taken]
+        p, sp = max(scored, key=lambda x: (x[0], -x[1].start), default=(0.0, None))
+        out[role] = sp if p >= lin.threshold else None
+    return out
+
+
+def _event(doc: dict, s: Sent, c: Candidate, conf: float, pub: date | None, model: Model) -> dict:
+    sd, text, toks, m = seeds(), doc["text"], s.toks, c.m
+    start, end = toks[m.a].start, toks[m.b].end
+    code = sd.codes[c.cameo]
+    chosen = pick_actors(model, span_features(text, s, c))
+    src, tgt = ({"text": text[sp.start:sp.end], "code": sp.code, "start": sp.start, "end": sp.end} if sp else None
+                for sp in (chosen["source"], chosen["target"]))
     day, gran = _date(s, start, pub)
-    code = sd.codes[cameo]
     ev = {
         "mention_id": digest(doc["doc_id"], start, end), "doc_id": doc["doc_id"], "sentence_id": s.row["sentence_id"],
-        "event_type": etype, "cameo_code": cameo, "goldstein": code.goldstein, "quad_class": code.quad,
+        "event_type": c.etype, "cameo_code": c.cameo, "goldstein": code.goldstein, "quad_class": code.quad,
         **{f"{role}_{k}": (a or {}).get(k) for role, a in (("source", src), ("target", tgt))
            for k in ("text", "code", "start", "end")},
-        "trigger_text": text[start:end], "start": start, "end": end, "negated": negated, "modality": modality,
-        "reported_speech": quote is not None, **_location(s.ents, start),
-        "event_date": day, "date_granularity": gran, "confidence": conf, "rule": m.pat.id, "mentions": 1,
+        "trigger_text": text[start:end], "start": start, "end": end, "negated": c.negated, "modality": c.modality,
+        "reported_speech": c.quote is not None, **_location(s.ents, start),
+        "event_date": day, "date_granularity": gran, "confidence": round(conf, 3), "rule": m.pat.id, "mentions": 1,
     }
     ev["event_id"] = event_id(ev)
     return ev
 
 
-def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
-                   entities: list[dict], model=None) -> tuple[list[dict], list[dict]]:
-    """(events rows, quotes rows) of one document; rows keyed by the contract columns (no run_id)."""
+def sentences_of(doc: dict, sentences: list[dict], tokens: list[dict],
+                 entities: list[dict]) -> Iterator[tuple[Sent, list[dict]]]:
+    """Each sentence of a document with its context, and its quotes rows."""
     text, stop = doc["text"], seeds().cues["not_trigger"]
-    pub = publication_date(doc.get("published_at"))
     rows = sorted(sentences, key=lambda r: r["start"])
     by_sent: dict[int, list[dict]] = {}
     for r in tokens:
@@ -102,7 +146,7 @@ def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
     for x in sorted((x for x in entities if x["label"] != "DATE"), key=lambda x: x["start"]):
         ents_of.setdefault(x["sentence_id"], []).append(x)
     dates_of = {r["sentence_id"]: resolve_dates(text, r["start"], r["end"], doc.get("published_at")) for r in rows}
-    events, quotes, prev = [], [], None
+    prev = None
     for row in sorted(rows, key=lambda r: r["sentence_id"]):
         sid = row["sentence_id"]
         toks = sentence_tokens(by_sent.get(sid, []), dates_of.get(sid, []))
@@ -113,15 +157,33 @@ def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
         prev = sq[-1]["speaker"] if sq else prev
         matches = find_matches(toks, stop)
         s = Sent(row, toks, ents, conditions(toks), row["text"].rstrip().endswith(("؟", "?")) or "هل" in toks[0].keys,
-                 sq, list(filter(None, [headline_speaker(text, toks, ents)])), dates_of.get(sid, []),
-                 Counter(m.pat.type for m in matches))
+                 sq, list(filter(None, [headline_speaker(text, toks, ents)])), dates_of.get(sid, []), matches)
+        quotes = []
         for q in sq:
             sp = q["speaker"]
             quotes.append({"quote_id": digest(doc["doc_id"], q["verb_start"], q["start"], q["end"]),
                            "doc_id": doc["doc_id"], "sentence_id": sid, "speaker_text": sp["text"],
                            "speaker_code": sp["code"], "speaker_start": sp["start"], "speaker_end": sp["end"],
                            "verb": q["verb"], "start": q["start"], "end": q["end"], "text": text[q["start"]:q["end"]]})
-        events += filter(None, (_event(doc, s, m, pub) for m in matches))
+        yield s, quotes
+
+
+def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
+                   entities: list[dict], model: Model | None = None) -> tuple[list[dict], list[dict]]:
+    """(events rows, quotes rows) of one document; rows keyed by the contract columns (no run_id).
+    Per trigger token, the candidate type the model scores highest is an event when its probability
+    reaches the model's threshold; `model` defaults to the shipped one."""
+    model = model or shipped()
+    pub = publication_date(doc.get("published_at"))
+    events, quotes = [], []
+    for s, q in sentences_of(doc, sentences, tokens, entities):
+        quotes += q
+        best: dict[int, tuple[float, Candidate]] = {}
+        for c in sentence_candidates(s):
+            p = model.trigger.prob(c.feats)
+            if p >= model.trigger.threshold and p > best.get(c.m.t, (0.0, None))[0]:
+                best[c.m.t] = (p, c)
+        events += [_event(doc, s, c, p, pub, model) for p, c in best.values()]
     return _dedupe(events), quotes
 
 

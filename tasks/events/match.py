@@ -8,6 +8,10 @@ from tasks.events.seeds import Pattern, seeds
 from tasks.events.tokens import Tok, cue_len, has, speech_verb
 
 
+# A conflict event that is intended becomes a threat by its source, with the CAMEO threat code.
+THREAT_OF = {"ASSAULT": "138", "SANCTION": "1312", "COERCE": "137", "PROTEST": "133"}
+
+
 @dataclass
 class Match:
     pat: Pattern
@@ -17,7 +21,8 @@ class Match:
 
 
 def find_matches(toks: list[Tok], stop: frozenset[str]) -> list[Match]:
-    """Matches that do not overlap: longer and context-bound patterns first, then more confident ones."""
+    """Every pattern that fires in the sentence: its trigger word (of the right part of speech) with its
+    context words in their window."""
     sd, found = seeds(), []
     for t in toks:
         if t.norm in stop or t.base in stop:
@@ -35,18 +40,26 @@ def find_matches(toks: list[Tok], stop: frozenset[str]) -> list[Match]:
                     continue
                 a, b = min(a, hits[0]), max(b, hits[-1])
             found.append(Match(p, a, b, t.i))
-    lexical = {m_id: bool(m.pat.context - {"@verb"}) for m_id, m in enumerate(found)}
-    order = sorted(range(len(found)), reverse=True, key=lambda k: (
-        lexical[k], (found[k].b - found[k].a) * lexical[k], found[k].pat.conf, -found[k].t))
-    found = [found[k] for k in order]
-    taken: set[int] = set()
-    out = []
-    for m in found:
-        if m.t in taken:
-            continue
-        out.append(m)
-        taken.update(range(m.a, m.b + 1))
-    return sorted(out, key=lambda m: m.t)
+    return sorted(found, key=lambda m: (m.t, m.pat.id))
+
+
+def candidates(matches: list[Match]) -> list[tuple[str, Match]]:
+    """(event type, match) per trigger token and type: of a type's patterns at the token, the one with
+    context words, then the widest, then the most confident. A conflict trigger is also a candidate
+    THREATEN (its intended form: "ستقصف")."""
+    best: dict[tuple[int, str], Match] = {}
+    for m in matches:
+        k = (m.t, m.pat.type)
+        o = best.get(k)
+        if o is None or _rank(m) > _rank(o):
+            best[k] = m
+    out = [(t, m) for (_, t), m in best.items()]
+    out += [("THREATEN", m) for (i, t), m in best.items() if t in THREAT_OF and (i, "THREATEN") not in best]
+    return sorted(out, key=lambda c: (c[1].t, c[0]))
+
+
+def _rank(m: Match) -> tuple:
+    return bool(m.pat.context - {"@verb"}), m.b - m.a, m.pat.conf, m.pat.id
 
 
 def _governs(toks: list[Tok], v: int, n: int) -> bool:
@@ -75,8 +88,9 @@ class Sent:
     quotes: list[dict]
     headline: list[dict]  # "بايدن: ..." as a quote without a verb
     dates: list[dict]  # date expressions in the sentence
-    types: dict[str, int]  # number of matches per event type
+    matches: list[Match]
     # Computed once per sentence, so that each trigger costs O(its window), not O(sentence):
+    types: Counter = field(init=False)  # number of matches per event type
     totals: Counter = field(init=False)  # tokens per flag (and "when")
     place_entity: bool = field(init=False)
     first: dict[str, int | None] = field(init=False)  # first protester / count token
@@ -85,6 +99,7 @@ class Sent:
     in_cond: set[int] = field(init=False)  # tokens inside if-clauses
 
     def __post_init__(self) -> None:
+        self.types = Counter(m.pat.type for m in self.matches)
         self.totals = Counter(f for t in self.toks for f in t.flags | ({"when"} if t.when else set()))
         self.place_entity = any(x["label"] in ("LOC", "GPE") for x in self.ents)
         self.first = {f: next((t.i for t in self.toks if f in t.flags), None) for f in ("protester", "count")}

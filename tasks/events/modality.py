@@ -59,8 +59,8 @@ def modality_of(s: Sent, m: Match) -> str:
 
 def evidence(s: Sent, m: Match) -> dict[str, float]:
     """Signs that a concrete event took place here and now (a time, a count, a place, a verb of
-    occurrence, other triggers of the type) or that it is only referred to or talked about; weighted
-    by seeds/event_evidence.csv."""
+    occurrence, other triggers of the type) or that it is only referred to or talked about: features
+    of the trigger model (tasks/events/model.py)."""
     c, p, toks = seeds().cues, m.pat, s.toks
     t = toks[m.t]
     inside = Counter(f for x in toks[m.a:m.b + 1] for f in x.flags | ({"when"} if x.when else set()))
@@ -96,11 +96,3 @@ def evidence(s: Sent, m: Match) -> dict[str, float]:
         "anaphoric": protester is not None and protester <= m.b + 3 and toks[protester].definite
         and (count is None or count > protester),
     }
-
-
-def rule_confidence(m: Match, evidence: dict[str, float]) -> float:
-    """The pattern's confidence plus the weighted evidence, in [0, 1]."""
-    w = seeds().evidence
-    conf = m.pat.conf + sum(v * w[k][0] for k, v in evidence.items()
-                            if v and ("*" in w[k][1] or m.pat.type in w[k][1]))
-    return round(min(max(conf, 0.0), 1.0), 3)
