@@ -393,10 +393,10 @@ def to_json(model: Model, info: dict) -> dict:
     return {"version": hashlib.sha256(body.encode("utf-8")).hexdigest()[:8], "recipe": recipe, "models": parts}
 
 
-def cross_validate(data: dict[str, list[dict]], k: int) -> tuple[dict[str, list[dict]], list[str]]:
+def cross_validate(data: dict[str, list[dict]], rows: list[Row], docs: dict, arows: list[ActorRow],
+                   k: int) -> tuple[dict[str, list[dict]], list[str]]:
     """Out-of-fold events of every dev document (fold f predicted by a model trained on the others,
     its hyper-parameters and thresholds chosen by an inner cross-validation on those) and notes."""
-    rows, docs, arows = dev_rows(data)
     events: dict[str, list[dict]] = {name: [] for name in data}
     notes, probs, held = [], [], []
     for f in range(k):
@@ -415,18 +415,81 @@ def cross_validate(data: dict[str, list[dict]], k: int) -> tuple[dict[str, list[
     return events, notes
 
 
+FEATURES = """\
+Trigger model (one row per candidate word and type; every feature also joined to the type):
+pattern id, lemma, part of speech, pattern prior, verb/verbal noun/definite/imperfective/clitic
+preposition/first person, neighbours' forms and POS (two either side), cue kinds (event_cues.csv)
+within 4 words either side and in the sentence, entity labels and coded actors within 6 words,
+negation, modality (asserted/future/conditional/readiness/hypothetical/question), inside a quotation,
+relative position, sentence length, evidence cues (time word, count, place, corroborating triggers,
+casualties, crowd, frame verb, relative clause, year, منذ, ...), the other types proposed at the word;
+joined to the type only: lemmas within 5 words and every lemma of the sentence.
+Source and target models (one row per event and candidate span; spans are entities, noun phrases
+within 15 words, the word-order rules' source and target): side and distance from the trigger,
+pattern roles, quad class, type, verbal trigger, span length and first POS, kind (entity/np/rule),
+entity label, coded, code prefix, governing preposition (على ضد مع إلى من في عن ...) or clitic,
+و/ف, -ون/-ين ending, a count, a verb/أن/full stop/comma/speech verb/noun between, adjacent, the
+quotation's speaker, inside/outside the quotation."""
+
+
+def card(model: dict, info: dict, cv: list[str], k: int) -> str:
+    rel = info["trigger"]["reliability"]
+    lines = [
+        "# Events model card (models/events.json)", "",
+        f"Version `{model['version']}`, rebuilt by `make models` (`python -m tasks.events.train --cv {k} --write models`)",
+        "from ../shared/eval/plover_dev(_gold).jsonl and events_dev(_gold).jsonl; deterministic (fixed folds by",
+        "doc_id hash, lbfgs logistic regression, scikit-learn pinned in constraints.txt). Inference is",
+        "tasks/events/model.py (no scikit-learn).", "",
+        "## Recipe",
+        "Candidates: every seeds/event_patterns.csv pattern firing on a word (a conflict type also as",
+        "THREATEN). Targets: PLOVER leads: a candidate of a required type on a gold trigger word 1 (another",
+        "word of that type: not trained), a type neither required nor also_ok 0, also_ok not trained; GSR:",
+        "only the sentence's labelled type, yes and on the gold verb 1, easy/difficult no = the share of",
+        "annotators who accepted it (soft target), ambiguous not trained. Actors: for candidates that are",
+        "gold events, a span is a positive source/target when it overlaps the gold span (PLOVER) or holds a",
+        "gold actor word (GSR); an event whose gold has no such actor makes every span negative.",
+        f"L2 logistic regression; features seen in fewer than {MIN_COUNT} rows dropped; C from {C_GRID} and the",
+        f"threshold from {THRESHOLDS[0]}..{THRESHOLDS[-1]} chosen on {k}-fold out-of-fold predictions (by document):",
+        "trigger for the mean of PLOVER micro-F1 and GSR macro-F1 at the document level, source/target",
+        "for F1 of the top-ranked span per event. Per event word, the type of highest probability is emitted",
+        "when it reaches the threshold; its probability is `confidence`. An actor below its threshold is null.", "",
+        "| part | C | threshold | out-of-fold objective |", "|---|---|---|---|",
+        *(f"| {p} | {i['C']} | {i['threshold']} | {i.get('oof_doc_f1', i.get('oof_f1'))} |" for p, i in info.items()), "",
+        "## Features", "", FEATURES, "",
+        "## Calibration (out-of-fold trigger candidates of the final recipe's selection)", "",
+        "| p bin | rows | mean p | mean target | share gold events |", "|---|---|---|---|---|",
+        *(f"| {b} | {n} | {p:.3f} | {y:.3f} | {g:.3f} |" for b, n, p, y, g in rel), "",
+    ]
+    if cv:
+        lines += [f"## {k}-fold cross-validation by document (score.py on out-of-fold predictions)", "",
+                  "Each fold predicted by a model trained on the other folds (C and thresholds chosen by an",
+                  "inner cross-validation on those) through extract_events.", "", "```", *cv, "```", ""]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m tasks.events.train", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cv", type=int, default=0, help="k-fold cross-validation by document (0: train on all)")
+    ap.add_argument("--cv", type=int, default=0, help="k-fold cross-validation by document first (0: none)")
+    ap.add_argument("--folds", type=int, default=5, help="folds choosing C and thresholds")
+    ap.add_argument("--write", type=Path, default=None, help="folder to write events.json and EVENTS_CARD.md to")
     ap.add_argument("--out", type=Path, default=Path("/tmp/khabar-events-cv"), help="warehouse folders for score.py")
     ap.add_argument("--cache", type=Path, default=None, help="folder caching the analysed dev documents")
     a = ap.parse_args(argv)
     data = {name: analyse(EVAL / docs, a.cache) for name, (docs, _, _) in SETS.items()}
+    rows, docs, arows = dev_rows(data)
+    cv = []
     if a.cv:
-        events, notes = cross_validate(data, a.cv)
-        print("\n".join(notes + report(a.out, data, events)))
-        return
-    raise SystemExit("todo")
+        events, notes = cross_validate(data, rows, docs, arows, a.cv)
+        cv = notes + report(a.out, data, events)
+        print("\n".join(cv), flush=True)
+    if a.write:
+        model, info = train(rows, docs, arows, a.folds, "")
+        body = to_json(model, info)
+        a.write.mkdir(parents=True, exist_ok=True)
+        (a.write / "events.json").write_text(json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                            encoding="utf-8")
+        (a.write / "EVENTS_CARD.md").write_text(card(body, info, cv, a.cv or a.folds), encoding="utf-8")
+        print(f"wrote {a.write / 'events.json'} version {body['version']}")
 
 
 if __name__ == "__main__":
