@@ -102,12 +102,13 @@ def span_features(text: str, s: Sent, c: Candidate) -> list[tuple[Span, list[str
 
 
 def pick_actors(model: Model, spans: list[tuple[Span, list[str]]]) -> dict[str, Span | None]:
-    """The most probable source, then the most probable target among the other spans; none where the
-    best is below its model's threshold."""
+    """The most probable source, then the most probable target among the spans apart from it; none
+    where the best is below its model's threshold."""
     out: dict[str, Span | None] = {}
     for role, lin in (("source", model.source), ("target", model.target)):
         taken = out.get("source")
-        scored = [(lin.prob(f), sp) for sp, f in spans if sp is not taken]
+        scored = [(lin.prob(f), sp) for sp, f in spans
+                  if taken is None or sp.end <= taken.start or taken.end <= sp.start]  # not overlapping the source
         p, sp = max(scored, key=lambda x: (x[0], -x[1].start), default=(0.0, None))
         out[role] = sp if p >= lin.threshold else None
     return out
