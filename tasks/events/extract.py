@@ -10,7 +10,7 @@ from tasks.dates import publication_date, resolve_dates
 from tasks.dictionaries import load
 from tasks.events.actors import Span, actor_candidates, roles
 from tasks.events.match import THREAT_OF, Match, Sent, candidates, conditions, find_matches
-from tasks.events.model import Model, actor_features, shipped, trigger_features
+from tasks.events.model import Model, actor_features, sentence_features, shipped, trigger_features
 from tasks.events.modality import is_negated, modality_of
 from tasks.events.quotes import headline_speaker, sentence_quotes
 from tasks.events.seeds import digest, key, seeds
@@ -64,17 +64,19 @@ class Candidate:
 def sentence_candidates(s: Sent) -> list[Candidate]:
     """Every lexicon candidate of the sentence with its features (the same for training and extraction)."""
     cands = candidates(s.matches)
+    if not cands:
+        return []
     at: dict[int, list[str]] = {}
     for etype, m in cands:
         at.setdefault(m.t, []).append(etype)
-    out = []
+    out, shared = [], sentence_features(s)
     for etype, m in cands:
         negated, modality = is_negated(s.toks, m), modality_of(s, m)
         start = s.toks[m.a].start
         quote = next((q for q in s.quotes + s.headline if q["start"] <= start < q["end"]), None)
         cameo = THREAT_OF[m.pat.type] if etype != m.pat.type else m.pat.cameo
         out.append(Candidate(etype, cameo, m, negated, modality, quote,
-                             trigger_features(s, etype, m, negated, modality, quote is not None, at[m.t])))
+                             trigger_features(s, etype, m, negated, modality, quote is not None, at[m.t], shared)))
     return out
 
 

@@ -17,19 +17,11 @@ from tasks.config import ROOT
 from tasks.events.actors import Span
 from tasks.events.match import Match, Sent
 from tasks.events.modality import evidence
-from tasks.events.seeds import seeds
-from tasks.events.tokens import Tok
 
 MODEL = ROOT / "models" / "events.json"
 NEAR = 4  # tokens either side of a trigger whose cue words are features
 ENTITY_NEAR = 6  # tokens either side whose entity labels are features
 WORDS_NEAR = 5  # tokens either side whose lemmas are features (besides every lemma of the sentence)
-# Cue kinds of seeds/event_cues.csv read as features of nearby words.
-CUE_KINDS = ("neg", "hypo", "hypo_after", "request", "intent", "future", "ready", "accept", "oppose", "frame",
-             "relative", "occur", "toll", "violence", "crowd", "protester", "agent", "count", "when", "place",
-             "speech", "cond", "background", "old")
-
-
 @dataclass(frozen=True)
 class Linear:
     """A logistic model over binary features: p = 1 / (1 + exp(-(bias + sum of weights present)))."""
@@ -38,8 +30,7 @@ class Linear:
     threshold: float
 
     def prob(self, feats: list[str]) -> float:
-        w = self.weights
-        z = self.bias + sum(w.get(f, 0.0) for f in feats)
+        z = self.bias + sum(filter(None, map(self.weights.get, feats)))
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
@@ -62,22 +53,26 @@ def shipped() -> Model:
     return from_json(json.loads(MODEL.read_text(encoding="utf-8")))
 
 
-@functools.lru_cache(maxsize=50_000)
-def _cue_kinds(keys: frozenset[str]) -> tuple[str, ...]:
-    cues = seeds().cues
-    return tuple(k for k in CUE_KINDS if not keys.isdisjoint(cues[k]))
-
-
-def cue_kinds(t: Tok) -> tuple[str, ...]:
-    return _cue_kinds(t.keys)
-
-
 def _bucket(x: float, edges: tuple[float, ...]) -> int:
     return sum(x >= e for e in edges)
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What the candidates of one sentence share, computed once per sentence."""
+    kinds: list[tuple[str, ...]]  # cue kinds per token
+    cues: list[str]  # cue kinds of the sentence, as features
+    lemmas: list[str]
+
+
+def sentence_features(s: Sent) -> Shared:
+    kinds = [x.kinds for x in s.toks]
+    return Shared(kinds, [f"cue_s={k}" for k in sorted({k for ks in kinds for k in ks})],
+                  sorted({x.lemma for x in s.toks if not x.punct}))
+
+
 def trigger_features(s: Sent, etype: str, m: Match, negated: bool, modality: str, quoted: bool,
-                     others: list[str]) -> list[str]:
+                     others: list[str], shared: Shared) -> list[str]:
     """Features of one candidate: the trigger word and its pattern, its neighbours, cue words and
     entities nearby, negation, modality, reported speech and position. Each comes twice: as such
     (evidence that anything happened) and joined to the candidate's type."""
@@ -99,10 +94,10 @@ def trigger_features(s: Sent, etype: str, m: Match, negated: bool, modality: str
         if m.a <= j <= m.b:
             continue
         side = "<" if j < m.a else ">"
-        f += [f"cue{side}{k}" for k in cue_kinds(toks[j])]
+        f += [f"cue{side}{k}" for k in shared.kinds[j]]
         if toks[j].verb and side == "<":
             f.append("verb<")
-    f += [f"cue_s={k}" for k in {k for x in toks for k in cue_kinds(x)}]
+    f += shared.cues
     lo, hi = toks[max(m.a - ENTITY_NEAR, 0)].start, toks[min(m.b + ENTITY_NEAR, n - 1)].end
     for x in s.ents:
         if lo <= x["start"] < hi:
@@ -116,7 +111,7 @@ def trigger_features(s: Sent, etype: str, m: Match, negated: bool, modality: str
     f += [f"also={o}" for o in others if o != etype]
     f += [f"types_s={_bucket(len(s.types), (2, 3, 5))}"]
     words = {f"{etype}|w={x.lemma}" for x in toks[max(m.a - WORDS_NEAR, 0):m.b + WORDS_NEAR + 1] if not x.punct}
-    words |= {f"{etype}|s={x.lemma}" for x in toks if not x.punct}
+    words |= {f"{etype}|s={x}" for x in shared.lemmas}
     return [*f, *(f"{etype}|{x}" for x in ["bias", *f]), *sorted(words)]
 
 
@@ -159,7 +154,7 @@ def actor_features(s: Sent, etype: str, m: Match, sp: Span, quote: dict | None, 
                                 (f"comp_between{side}", any(x.comp for x in between)),
                                 (f"stop_between{side}", any(x.boundary for x in between)),
                                 (f"comma_between{side}", any(x.surface in ",،" for x in between)),
-                                (f"speech_between{side}", any("speech" in cue_kinds(x) for x in between)),
+                                (f"speech_between{side}", any("speech" in x.kinds for x in between)),
                                 (f"noun_between{side}", any(x.nominal for x in between)),
                                 ("adjacent", not between)) if on]
     if quote:

@@ -18,6 +18,10 @@ _PREP_CLITIC = ("ب", "ل", "ك")
 _COMPLEMENTIZER = {"ان", "لان", "بان"}
 _DAY_RULES = {"date:rel_day", "date:today_wd", "date:wd"}
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+# Cue kinds of seeds/event_cues.csv that are features of nearby words in the trigger model.
+CUE_FEATURES = ("neg", "hypo", "hypo_after", "request", "intent", "future", "ready", "accept", "oppose", "frame",
+                "relative", "occur", "toll", "violence", "crowd", "protester", "agent", "count", "when", "place",
+                "speech", "cond", "background", "old")
 # Cue kinds kept on each token, so that evidence over a sentence is counted once, not per trigger.
 _FLAGS = ("toll", "violence", "crowd", "place", "old", "protester", "agent")
 
@@ -39,6 +43,7 @@ class Tok:
     date: bool = False  # inside a date expression
     when: bool = False  # a time word naming a recent day (أمس، اليوم، الخميس)
     flags: frozenset[str] = frozenset()  # cue kinds of the word (see _FLAGS), "count", "year"
+    kinds: tuple[str, ...] = ()  # cue kinds among CUE_FEATURES (features of the trigger model)
     ca: int = 0  # first and last token of its clause
     cb: int = 0
     punct: bool = False
@@ -97,6 +102,7 @@ class _Word(NamedTuple):
     punct: bool
     boundary: bool
     when: bool
+    kinds: tuple[str, ...]  # its cue kinds among CUE_FEATURES
 
 
 @functools.lru_cache(maxsize=25_000)
@@ -121,7 +127,8 @@ def _word(surface: str, norm_form: str | None, segments: tuple[str, ...], lemma_
         flags.add("count")
     punct = pos == "punc" or all(c in PUNCT or c in CLOSE for c in surface)
     return _Word(lemma, norm, min(bases, key=len), segs, keys, frozenset(flags), punct,
-                 punct and not any(c in CLOSE for c in surface), not keys.isdisjoint(cues["when"]))
+                 punct and not any(c in CLOSE for c in surface), not keys.isdisjoint(cues["when"]),
+                 tuple(k for k in CUE_FEATURES if not keys.isdisjoint(cues[k])))
 
 
 def sentence_tokens(rows: list[dict], dates: list[dict]) -> list[Tok]:
@@ -139,7 +146,7 @@ def sentence_tokens(rows: list[dict], dates: list[dict]) -> list[Tok]:
         out.append(Tok(n, r["start"], r["end"], r["surface"], w.lemma, w.norm, w.base, pos, w.segs, w.keys,
                        prev_pos in NOMINAL or prev_pos == "prep", prev_pos == "prep", bool(inside),
                        w.when or any(d["rule"] in _DAY_RULES for d in inside), flags,
-                       punct=w.punct, boundary=w.boundary))
+                       punct=w.punct, boundary=w.boundary, kinds=w.kinds))
         prev_pos, prev_norm = pos, w.norm
     a = 0
     for t in out:  # clause bounds: between clause-ending punctuation
