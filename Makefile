@@ -9,7 +9,7 @@ DB := $(CAMEL_DIR)/data/morphology_db/calima-msa-r13/morphology.db
 INPUT ?= seeds/*.txt
 WAREHOUSE ?= warehouse
 
-.PHONY: setup browser run serve test bench clean
+.PHONY: setup browser run serve test bench models clean
 setup: .venv/.installed $(DB)
 
 # camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
@@ -66,6 +66,10 @@ browser:
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# Trained artefacts, rebuilt from $(SHARED)/eval with fixed folds (deterministic); the card keeps the CV figures.
+models: setup
+	KHABAR_SHARED=$(abspath $(SHARED)) $(BIN)/python -m tasks.events.train --cv 5 --write models
 
 clean:
 	rm -rf .venv $(CAMEL_DIR)

@@ -6,13 +6,21 @@ All start/end offsets are character offsets into documents.text (the raw decoded
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-PIPELINE_VERSION = "0.1.0"
+def _model_versions() -> str:
+    """"+name.version" per trained artefact in models/ (each JSON file carries its version)."""
+    return "".join(f"+{p.stem}.{json.loads(p.read_text(encoding='utf-8'))['version']}"
+                   for p in sorted((Path(__file__).resolve().parents[1] / "models").glob("*.json")))
+
+
+PIPELINE_VERSION = "0.1.0" + _model_versions()
 
 # Value domains referenced by columns (GX derives `expect_column_values_to_be_in_set`).
 PLOVER_TYPES = (

@@ -2,7 +2,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks import dates, entities, events
+from tasks import dates, entities
+from tasks.events import tokens
 from tasks.arabic import FOLD, MARKS, PROCLITICS, key
 from tasks.dictionaries import variants
 from tasks.normalize import clean_form, match_form
@@ -26,7 +27,7 @@ def test_every_stage_folds_alike(s):
     assert dates._normalised(s, 0, len(s))[0] == k  # dates read the raw text through the same fold
     w = "".join(s.split()) or "ا"
     assert entities.token_keys(w, None, None)[0][0] == key(w)  # entities' first lookup key
-    assert events._word(w, None, (), None, "noun").norm == key(w)  # events' matching form
+    assert tokens._word(w, None, (), None, "noun").norm == key(w)  # events' matching form
     assert variants(s) == ([tuple(x for x in k.split() if x)] if k.split() else [])  # dictionary entries
     assert match_form(s) == key(clean_form(s))  # tokens.norm
 
