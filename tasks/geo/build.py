@@ -24,7 +24,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from tasks.geo.gazetteer import COLUMNS, GAZETTEER, WORLD, key
+from tasks.config import WORLD_MAP
+from tasks.geo.gazetteer import COLUMNS, GAZETTEER, key
 
 MIN_POPULATION = 500
 _DIAC = re.compile(r"[\u064B-\u0652\u0670\u0640]")
@@ -66,7 +67,7 @@ def _iso3166_2() -> dict[str, tuple[list[float], list[str]]]:
 
 def _centroids() -> dict[str, tuple[float, float]]:
     """ISO alpha-3 -> (lat, lon) of the country's centroid on the report's map."""
-    topo = json.loads(WORLD.read_text(encoding="utf-8"))
+    topo = json.loads(WORLD_MAP.read_text(encoding="utf-8"))
     return {g["id"]: (g["properties"]["ct"][1], g["properties"]["ct"][0])
             for g in topo["objects"]["countries"]["geometries"] if g.get("id") and g.get("properties")}
 

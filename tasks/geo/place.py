@@ -85,3 +85,18 @@ def event_place(trigger_start: int, trigger_end: int, sentence_tokens: list[dict
 def _index(toks: list[dict], offset: int) -> int:
     """The first token ending at or after `offset`."""
     return next((i for i, t in enumerate(toks) if t["end"] >= offset), len(toks))
+
+
+def place_events(events: list[dict], entities: list[dict]) -> list[dict]:
+    """Events with the location_ place columns of the geocoded entity their location_text names in their
+    sentence (location_rule "nearest": the events stage's own choice, the place nearest the trigger).
+    A bridge until the events stage chooses with event_place."""
+    at = {(e["doc_id"], e["sentence_id"], e["text"]): e for e in entities
+          if e["label"] in LABELS and e.get("geonames_id") is not None}
+    out = []
+    for ev in events:
+        e = at.get((ev["doc_id"], ev["sentence_id"], ev.get("location_text")))
+        out.append({**ev, "location_geonames_id": e and e["geonames_id"], "location_latitude": e and e["latitude"],
+                    "location_longitude": e and e["longitude"], "location_country": e and e["country"],
+                    "location_rule": "nearest" if ev.get("location_text") else None})
+    return out
