@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tasks.config import SEEDS, WORLD_MAP
+from tasks.config import SEEDS
 from tasks.dictionaries import CURATED, load, norm, variants
 from tasks.schema import PLACE_PRECISIONS as PRECISIONS
 

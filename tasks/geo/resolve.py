@@ -9,7 +9,8 @@ Among a name's places (countries before cities, a country's places by population
   unique     the name has places in one country only
   context    several countries, one of them (or several) named elsewhere in the document: by a
              resolved place, an actor's country code or the dateline
-  population several countries, the largest place at least DOMINANCE times the next country's
+  population several countries, the largest place at least DOMINANCE times the next country's (a
+             country of that name outweighs any city: تونس is Tunisia)
 Otherwise no coordinates (fail-safe), with geo_rule saying why: ambiguous, unknown (no such name),
 nisba (a nationality adjective: الحكومة السعودية), no_country (a sea or continent), untrusted (only
 UniversalPetrarch's or camel-tools' list has it). Within the chosen country a city is preferred to a
@@ -142,16 +143,17 @@ def choose(gz: Gazetteer, k: str, hint: str | None, context: frozenset[str]) -> 
     if len(by_country) == 1:
         (c, ps), = by_country.items()
         return _in_country(gz, ps, c, hint, "unique")
-    named = [c for c in by_country if c in context]
-    if named:
-        c = max(named, key=lambda c: by_country[c][0].population if by_country[c][0].feature != "country" else 1 << 40)
+    def weight(c: str) -> float:  # a country of that name outweighs any city
+        return float("inf") if by_country[c][0].feature == "country" else max(p.population for p in by_country[c])
+
+    if named := [c for c in by_country if c in context]:
+        c = max(named, key=weight)
         return _in_country(gz, by_country[c], c, hint, "context")
-    top = sorted(by_country.items(), key=lambda kv: -max(p.population for p in kv[1]))
-    (c1, p1), (c2, p2) = top[0], top[1]
-    if max(p.population for p in p1) >= DOMINANCE * max(1, max(p.population for p in p2)) or p1[0].feature == "country":
-        return _in_country(gz, p1, c1, hint, "population")
-    return Resolved(None, "ambiguous", "; ".join(f"{ps[0].name} {c} ({max(p.population for p in ps):,})"
-                                                   for c, ps in top[:3]))
+    c1, c2 = sorted(by_country, key=weight, reverse=True)[:2]
+    if weight(c1) >= DOMINANCE * max(1.0, weight(c2)):
+        return _in_country(gz, by_country[c1], c1, hint, "population")
+    return Resolved(None, "ambiguous", "; ".join(f"{by_country[c][0].name} {c} ({weight(c):,.0f})"
+                                                   for c in sorted(by_country, key=weight, reverse=True)[:3]))
 
 
 def plain(gz: Gazetteer, text: str) -> str:
