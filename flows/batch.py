@@ -1,8 +1,8 @@
 """One batch of new documents through every stage, in whichever process the task runner picks.
 
-text -> entities -> events on chunks (rows as dicts stay small), each chunk turned into Arrow
-tables at once; then the quality gate on the whole batch (GX's cost is mostly per validation, so
-fewer, larger validations), staging of what passed and GX's results kept for Data Docs. Only
+text -> entities -> geo (places on the map) -> events on chunks (rows as dicts stay small), each
+chunk turned into Arrow tables at once; then the quality gate on the whole batch (GX's cost is mostly
+per validation, so fewer, larger validations), staging of what passed and GX's results kept for Data Docs. Only
 counts and dq_results travel back to the flow: the rows never cross a process boundary. The stages
 (camel-tools, GX) are imported where batches run: the flow's process stays small.
 """
@@ -54,6 +54,7 @@ def process_batch(wh: Warehouse, run_id: str, part: int, batch: Docs, max_reject
     from tasks import quality
     from tasks.entities import entities_of
     from tasks.events import events_of
+    from tasks.geo import geocode
     from tasks.segment import gc_paused, process_text
 
     # glibc's allocator, trimmed after the batch, gives back what a batch freed: a worker idles at
@@ -81,6 +82,8 @@ def process_batch(wh: Warehouse, run_id: str, part: int, batch: Docs, max_reject
             text["documents"] = [{**d, "pipeline_version": PIPELINE_VERSION} for d in docs[i:i + chunk] + new]
             with timed("entities"):
                 ents = entities_of(text["documents"], text["sentences"], text["tokens"])
+            with timed("geo"):
+                ents = geocode(text["documents"], ents)
             with timed("events"):
                 events, quotes = events_of(text["documents"], text["sentences"], text["tokens"], ents)
             with timed("tables"):

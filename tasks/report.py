@@ -2,14 +2,16 @@
 
 The queries live in warehouse/reports/<name>.sql, one per file, each opening with a comment header
 (first line: title; further lines: what it shows). They run on DIR/khabar.duckdb, opened read-only.
-The HTML embeds plotly.js, so it opens offline; Arabic text is marked lang="ar" dir="rtl" and the
-browser shapes it.
+The HTML embeds plotly.js and, for the map, the Natural Earth topojson plotly's geo charts draw
+(tasks/geo/world_50m.json, set as window.PlotlyGeoAssets, which plotly.js reads before it would fetch
+one), so it opens offline; Arabic text is marked lang="ar" dir="rtl" and the browser shapes it.
 """
 from __future__ import annotations
 
 import contextlib
 import html
 import io
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.offline import get_plotlyjs
 
-from tasks.config import ROOT
+from tasks.config import ROOT, WORLD_MAP
 from tasks.ingest import ARABIC
 from tasks.schema import PLOVER_TYPES
 
@@ -33,6 +35,7 @@ TERMINAL = {
     "actor_dyads": ["source", "target", "mentions", "goldstein_mean", "verbal_coop", "material_coop",
                     "verbal_conflict", "material_conflict"],
     "top_actors": ["actor", "name", "mentions", "as_source", "as_target", "goldstein_mean"],
+    "events_per_place": ["place", "geonames_id", "country", "precision", "event_type", "mentions"],
     "quotes_per_speaker": ["speaker", "name", "quotes", "documents"],
     "rejects_by_reason": ["stage", "reason", "rejects", "files"],
     "quality_history": ["run_id", "table", "expectations", "passed", "failed", "failing"],
@@ -291,6 +294,41 @@ def top_actors(rows: list[dict[str, Any]], top: int = 15) -> go.Figure | None:
     return layout(fig, "Top actors", max(360, 120 + 26 * len(top_rows)))
 
 
+MAP_RESOLUTION = 50  # plotly looks the map up as PlotlyGeoAssets.topojson["world_50m"]
+
+
+def event_map(rows: list[dict[str, Any]]) -> go.Figure | None:
+    """Events by PLOVER type at their places: one trace per type, a marker per place (area: mentions),
+    on the bundled Natural Earth map, zoomed to the places."""
+    if not rows:
+        return None
+    traces = []
+    for t in [t for t in PLOVER_TYPES if any(r["event_type"] == t for r in rows)]:
+        rs = [r for r in rows if r["event_type"] == t]
+        traces.append(go.Scattergeo(
+            lat=[r["latitude"] for r in rs], lon=[r["longitude"] for r in rs], mode="markers", name=t,
+            marker={"size": [7 + 5 * math.sqrt(r["mentions"]) for r in rs], "color": TYPE_COLOR[t], "opacity": 0.75,
+                    "line": {"width": 0.5, "color": "#333"}},
+            customdata=[[r["place"], r["country"], r["precision"], r["geonames_id"], r["mentions"], r["events"]]
+                        for r in rs],
+            hovertemplate=t + "<br>%{customdata[0]} (%{customdata[1]}, %{customdata[2]}, GeoNames %{customdata[3]})"
+                              "<br>%{customdata[4]} mentions, %{customdata[5]} events<extra></extra>"))
+    fig = go.Figure(traces)
+    fig.update_geos(resolution=MAP_RESOLUTION, projection_type="natural earth", fitbounds="locations",
+                    showcountries=True, countrycolor="#999", showland=True, landcolor="#f3f1ea", showocean=True,
+                    oceancolor="#e4eef5", showlakes=False, showrivers=False, coastlinecolor="#999")
+    fig = layout(fig, "Events on the map by PLOVER type (marker area: mentions)", 560)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    return fig
+
+
+def geo_assets() -> str:
+    """The script that hands plotly.js the map it would otherwise fetch from its CDN."""
+    topo = WORLD_MAP.read_text(encoding="utf-8").replace("</", "<\\/")
+    return (f'<script type="text/javascript">window.PlotlyGeoAssets = {{topojson: '
+            f'{{{json.dumps(f"world_{MAP_RESOLUTION}m")}: {topo}}}}};</script>')
+
+
 def run_label(r: dict[str, Any]) -> str:
     return f"{r['started_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M} {r['run_id'][-6:]}"
 
@@ -358,6 +396,9 @@ def render_html(res: dict[str, list[dict[str, Any]]], queries: dict[str, Query],
         ("timeline", "Event timeline", "events_per_day",
          chart(timeline(res["events_per_day"]), "chart-timeline", "No dated events yet.") + note
          + chart(by_type(res["events_per_day"]), "chart-types", "No events yet.")),
+        ("places", "Events on the map", "events_per_place",
+         chart(event_map(res["events_per_place"]), "chart-map", "No events with coordinates yet.")
+         + table(res["events_per_place"], empty="")),
         ("dyads", "Actor dyads", "actor_dyads",
          chart(dyad_matrix(res["actor_dyads"], names), "chart-dyads", "No events with both actors yet.")
          + chart(quad_mix(res["actor_dyads"], names), "chart-quads", "") + table(res["actor_dyads"], empty="")),
@@ -382,7 +423,8 @@ def render_html(res: dict[str, list[dict[str, Any]]], queries: dict[str, Query],
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>khabar report: {html.escape(name)}</title><style>{CSS}</style>"
-            f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
+            f'<script type="text/javascript">{get_plotlyjs()}</script>{geo_assets() if res["events_per_place"] else ""}'
+            "</head><body>"
             f'<h1>khabar report</h1><p class="note">Warehouse {html.escape(name)}, made {made}.</p>'
             f"<nav>{nav}</nav>{body}</body></html>\n")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+
 def _model_versions() -> str:
     """"+name.version" per trained artefact in models/ (each JSON file carries its version)."""
     return "".join(f"+{p.stem}.{json.loads(p.read_text(encoding='utf-8'))['version']}"
@@ -32,6 +33,7 @@ REJECT_STAGES = ("ingest", "clean", "segment", "extract", "quality")
 MODALITIES = ("asserted", "future", "conditional", "readiness", "hypothetical", "question")
 DATE_GRANULARITY = ("day", "month", "year", "week", "relative", "publication")
 SENTENCE_KINDS = ("headline", "body", "list_item")
+PLACE_PRECISIONS = ("country", "region", "city")  # a GeoNames place's feature (tasks.geo)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Table:
     cols: tuple[Col, ...]
     key: tuple[str, ...]
     spans: tuple[tuple[str, str], ...] = field(default=())  # (start, end) column pairs into documents.text
+    together: tuple[tuple[str, ...], ...] = field(default=())  # columns null in the same rows (first: the anchor)
 
     @property
     def schema(self) -> pa.Schema:
@@ -80,6 +83,20 @@ SENT = Col("sentence_id", I32, False, "sentence number within the document, from
 START = Col("start", I32, False, "character offset into documents.text", min=0)
 END = Col("end", I32, False, "end offset (exclusive) into documents.text", min=1)
 CODE = r"^[A-Z]{3}[A-Z0-9]*$"
+ISO3 = r"^[A-Z]{3}$"
+
+
+def place_cols(prefix: str, what: str) -> tuple[Col, ...]:
+    """A GeoNames place's columns (tasks.geo): id, coordinates, country; `prefix` names them."""
+    return (Col(f"{prefix}geonames_id", I64, doc=f"GeoNames id of {what}", min=1),
+            Col(f"{prefix}latitude", F64, doc="WGS84 degrees", min=-90, max=90),
+            Col(f"{prefix}longitude", F64, doc="WGS84 degrees", min=-180, max=180),
+            Col(f"{prefix}country", S, doc="ISO 3166-1 alpha-3 of the place's country", regex=ISO3))
+
+
+def place_group(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}{c}" for c in ("geonames_id", "latitude", "longitude", "country"))
+
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("documents", "one row per distinct article (content-hash deduplicated)", (
@@ -147,8 +164,14 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("actor_code", S, doc="CAMEO-style actor code", regex=CODE),
         Col("wikidata", S, regex=r"^Q[0-9]+$"),
         Col("rule", S, doc="dictionary or rule that found it"),
+        *place_cols("", "the place (LOC/GPE; null: not placed, see geo_rule)"),
+        Col("precision", S, doc="the place's kind: country, region (first-order division) or city",
+            domain=PLACE_PRECISIONS),
+        Col("geo_rule", S, doc="LOC/GPE: the geocoding rule that chose the place or refused one (ambiguous, unknown, nisba, ...)"),
+        Col("geo_reason", S, doc="why: the candidates of an ambiguous name, the places.csv row, ..."),
         RUN,
-    ), key=("doc_id", "start", "end", "label"), spans=(("start", "end"),)),
+    ), key=("doc_id", "start", "end", "label"), spans=(("start", "end"),),
+        together=(place_group("") + ("precision",),)),
     Table("events", "political events: who did what to whom, when and where", (
         Col("event_id", S, False, "content hash of type, actors and date (same event, same id)", regex=HEX16),
         Col("mention_id", S, False, "hash of doc_id and trigger offsets", regex=HEX16),
@@ -168,6 +191,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("reported_speech", B, False),
         Col("location_text", S), Col("location_code", S),
         Col("location_precision", S, domain=("country", "region", "city", "site")),
+        *place_cols("location_", "the event's place"),
+        Col("location_rule", S, doc="how the place was chosen: nearest (the events stage's place nearest the trigger) or "
+            "tasks.geo.event_place's trigger_pp, sentence_pp, sentence, dateline"),
         Col("event_date", D),
         Col("date_granularity", S, domain=DATE_GRANULARITY),
         Col("confidence", F64, False, min=0, max=1),
@@ -175,7 +201,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("mentions", I32, False, "mentions of this event_id: per batch when stored, across the warehouse in the view",
             min=1, view="count(*) OVER (PARTITION BY event_id)::INTEGER"),
         RUN,
-    ), key=("mention_id",), spans=(("start", "end"), ("source_start", "source_end"), ("target_start", "target_end"))),
+    ), key=("mention_id",), spans=(("start", "end"), ("source_start", "source_end"), ("target_start", "target_end")),
+        together=(place_group("location_"),)),
     Table("quotes", "statements: who said what (GDELT GKG quotations)", (
         Col("quote_id", S, False, regex=HEX16),
         DOC, SENT,

@@ -4,7 +4,8 @@
 in three runs: the seed files go through the real ingest code; sentences, entities, events, quotes
 and quality results are derived from the seed texts by the simple rules below, with offsets
 computed from the text (so `text[start:end]` holds), and the events are hand-picked sentences of
-the seeds. Every query is also run on what the real flow writes from the seeds.
+the seeds; the entities are placed by the real geo stage and each event takes tasks.geo.event_place's
+place among its sentence's. Every query is also run on what the real flow writes from the seeds.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest
 from flows.report_cli import add_report_command
 from tasks import ingest
 from tasks.config import ROOT
+from tasks.geo import dateline, event_place, gazetteer, geocode
 from tasks.publish import Warehouse, new_run_id, run_row
 from tasks.report import build_report, connect, highlight, load_queries, run_all, terminal_tables
 from tasks.schema import PIPELINE_VERSION, PLOVER_TYPES, TABLES
@@ -134,7 +136,7 @@ def entities(doc: dict, sents: list[dict]) -> list[dict]:
              "text": doc["text"][e["start"]:e["end"]], "rule": "test_names"} for e in out]
 
 
-def events(doc: dict, seed: str, sents: list[dict]) -> list[dict]:
+def events(doc: dict, seed: str, sents: list[dict], ents: list[dict]) -> list[dict]:
     out = []
     for sd, trig, (src, scode), (tgt, tcode), typ, cameo, gold, quad, neg, mod, day in EVENTS:
         if sd != seed:
@@ -150,6 +152,13 @@ def events(doc: dict, seed: str, sents: list[dict]) -> list[dict]:
                     "target_start": gs, "target_end": ge, "trigger_text": trig, "start": ts, "end": te,
                     "negated": neg, "modality": mod, "reported_speech": False, "event_date": day,
                     "date_granularity": "day" if day else None, "confidence": 0.9, "rule": "test_pick"})
+        loc = event_place(ts, te, [], [e for e in ents if e["sentence_id"] == s["sentence_id"]],
+                          dateline(gazetteer(), doc["text"]))
+        if loc:
+            p = loc.place
+            out[-1].update(location_text=loc.text, location_rule=loc.rule, location_geonames_id=p["geonames_id"],
+                           location_latitude=p["latitude"], location_longitude=p["longitude"],
+                           location_country=p["country"])
     return out
 
 
@@ -209,11 +218,11 @@ def build_warehouse(root: Path) -> Path:
             seed = Path(d["source_path"]).name[:3]
             d.update(published_at=PUBLISHED.get(seed), pipeline_version=PIPELINE_VERSION)
             sents = sentences(d)
-            ents = entities(d, sents)
+            ents = geocode([d], entities(d, sents))
             tables["documents"].append(d)
             tables["sentences"] += sents
             tables["entities"] += ents
-            tables["events"] += events(d, seed, sents)
+            tables["events"] += events(d, seed, sents, ents)
             tables["quotes"] += quotes(d, sents, ents)
         n = Counter(r["event_id"] for r in tables["events"])
         for r in tables["events"]:
@@ -329,7 +338,8 @@ def check_queries(wh: Path) -> dict[str, list[dict]]:
 def test_every_query_file_has_a_title_and_description():
     queries = load_queries()
     assert set(queries) == {"overview", "events_per_day", "actor_dyads", "top_actors", "quotes_per_speaker",
-                            "entity_cooccurrence", "rejects_by_reason", "quality_history", "event_sentences"}
+                            "entity_cooccurrence", "rejects_by_reason", "quality_history", "event_sentences",
+                            "events_per_place"}
     assert all(q.title and len(q.doc) > 40 for q in queries.values())
 
 

@@ -13,7 +13,7 @@ from tests.test_report import fixture_wh  # noqa: F401  (the seed-derived wareho
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
         "--disable-component-update", "--disable-sync"]
-CHARTS = ("chart-timeline", "chart-types", "chart-dyads", "chart-quads", "chart-actors", "chart-quality",
+CHARTS = ("chart-timeline", "chart-types", "chart-map", "chart-dyads", "chart-quads", "chart-actors", "chart-quality",
           "chart-rejects")
 
 # Per chart: traces in the figure, drawn marks (bars, dots, heatmap image) with a non-empty box, and tick labels.
@@ -24,6 +24,15 @@ CHART_STATE = """ids => ids.map(id => {
   const ticks = [...d.querySelectorAll('.xtick text, .ytick text')].map(t => t.textContent);
   return {id, svgs: d.querySelectorAll('.main-svg').length, traces: (d.data || []).length, drawn, ticks};
 })"""
+
+# The map: the bundled topojson plotly used, its country borders and land drawn, and the markers of each trace.
+MAP_STATE = """() => {
+  const d = document.getElementById('chart-map');
+  const path = sel => [...d.querySelectorAll(sel)].map(p => (p.getAttribute('d') || '').length);
+  return {bundled: Object.keys((window.PlotlyGeoAssets || {}).topojson || {}),
+          countries: path('.layer.countries path'), land: path('.layer.land path'),
+          markers: d.querySelectorAll('.scattergeo .point').length, traces: d.data.map(t => t.lat.length)};
+}"""
 
 # Width of a word as the browser lays it out, joined and with joining blocked by ZWNJ between letters.
 SHAPING = """word => {
@@ -79,6 +88,8 @@ def test_report_renders_offline_in_chromium(report, tmp_path):
             page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
                                    ".every(d => d._fullLayout)", timeout=30_000)
             charts = {c["id"]: c for c in page.evaluate(CHART_STATE, list(CHARTS))}
+            geo = page.evaluate(MAP_STATE)
+            page.locator("#places").screenshot(path=str(tmp_path / "map.png"))
             joined, apart = page.evaluate(SHAPING, "بلينكن")
             order = page.evaluate(ORDER)
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
@@ -94,6 +105,11 @@ def test_report_renders_offline_in_chromium(report, tmp_path):
     assert charts["chart-timeline"]["traces"] == len(dated_types)
     assert charts["chart-timeline"]["drawn"] == sum(r["day"] is not None for r in res["events_per_day"])
     assert charts["chart-rejects"]["drawn"] == len(res["rejects_by_reason"])
+    # the map drew from the bundled topojson (no request left the page, above): borders, land, a marker per row
+    assert geo["bundled"] == ["world_50m"], geo
+    assert geo["countries"] and min(geo["countries"]) > 10_000 and geo["land"] and min(geo["land"]) > 10_000, geo
+    assert geo["markers"] == sum(geo["traces"]) == len(res["events_per_place"]) > 0, geo
+    assert len(geo["traces"]) == len({r["event_type"] for r in res["events_per_place"]})
     top = res["top_actors"][0]
     assert any(top["actor"] in t and top["name"] in t for t in charts["chart-actors"]["ticks"])  # Arabic tick label
 
@@ -102,3 +118,4 @@ def test_report_renders_offline_in_chromium(report, tmp_path):
     assert order["dir"] == "rtl" and order["lang"] == "ar"
     assert order["nameRight"] < 15 < order["nameLeft"] and order["stop"] < order["letter"], order
     assert (tmp_path / "report.png").stat().st_size > 50_000 and (tmp_path / "events.png").stat().st_size > 10_000
+    assert (tmp_path / "map.png").stat().st_size > 20_000

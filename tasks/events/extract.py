@@ -1,21 +1,20 @@
 """Events and quotes of a document: matches, their modality, actors, place and date; dedup and clustering."""
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from tasks.arabic import key
 from tasks.dates import publication_date, resolve_dates
-from tasks.dictionaries import load
 from tasks.events.actors import Span, actor_candidates, roles
 from tasks.events.match import THREAT_OF, Match, Sent, candidates, conditions, find_matches
 from tasks.events.model import Model, actor_features, sentence_features, shipped, trigger_features
 from tasks.events.modality import is_negated, modality_of
 from tasks.events.quotes import headline_speaker, sentence_quotes
-from tasks.arabic import key
 from tasks.events.seeds import digest, seeds
 from tasks.events.tokens import sentence_tokens
+from tasks.geo import dateline, event_place, gazetteer
 
 _SELF = {"بلاده", "بلادها", "بلادنا", "نحن", "حكومته", "حكومتها", "حكومتنا"}
 _VERBAL = {1, 3}  # quad classes of verbal cooperation / conflict
@@ -34,20 +33,16 @@ def _date(s: Sent, trig: int, pub: date | None) -> tuple[date | None, str]:
     return pub, "publication"
 
 
-@functools.cache
-def _precision() -> dict[str, str]:
-    """Place precision (country, region, city) by canonical name, from seeds/places.csv."""
-    return {r["canonical"]: r["precision"] for r in load("places") if r["precision"]}
+_PLACE = ("geonames_id", "latitude", "longitude", "country", "precision")
 
 
-def _location(ents: list[dict], trig: int) -> dict:
-    """The place of the sentence nearest the trigger (after it first: "... في بغداد")."""
-    places = [x for x in ents if x["label"] in ("LOC", "GPE")]
-    if not places:
-        return {"location_text": None, "location_code": None, "location_precision": None}
-    x = min(places, key=lambda x: (x["start"] < trig, abs(x["start"] - trig)))
-    return {"location_text": x["text"], "location_code": x.get("actor_code"),
-            "location_precision": _precision().get(x.get("canonical"))}
+def _location(s: Sent, start: int, end: int, dl: dict | None) -> dict:
+    """The place of the event's own clause (tasks.geo.event_place: the trigger's prepositional phrase,
+    then the sentence, then the dateline), with its GeoNames id and coordinates when resolved."""
+    loc = event_place(start, end, s.token_rows, s.ents, dl)
+    p = loc.place if loc else {}
+    return {"location_text": loc and loc.text, "location_code": p.get("actor_code") or p.get("country"),
+            **{f"location_{k}": p.get(k) for k in _PLACE}, "location_rule": loc and loc.rule}
 
 
 @dataclass
@@ -117,7 +112,7 @@ def pick_actors(model: Model, spans: list[tuple[Span, list[str]]]) -> dict[str, 
     return out
 
 
-def _event(doc: dict, s: Sent, c: Candidate, conf: float, pub: date | None, model: Model) -> dict:
+def _event(doc: dict, s: Sent, c: Candidate, conf: float, pub: date | None, model: Model, dl: dict | None) -> dict:
     sd, text, toks, m = seeds(), doc["text"], s.toks, c.m
     start, end = toks[m.a].start, toks[m.b].end
     code = sd.codes[c.cameo]
@@ -131,7 +126,7 @@ def _event(doc: dict, s: Sent, c: Candidate, conf: float, pub: date | None, mode
         **{f"{role}_{k}": (a or {}).get(k) for role, a in (("source", src), ("target", tgt))
            for k in ("text", "code", "start", "end")},
         "trigger_text": text[start:end], "start": start, "end": end, "negated": c.negated, "modality": c.modality,
-        "reported_speech": c.quote is not None, **_location(s.ents, start),
+        "reported_speech": c.quote is not None, **_location(s, start, end, dl),
         "event_date": day, "date_granularity": gran, "confidence": round(conf, 3), "rule": m.pat.id, "mentions": 1,
     }
     ev["event_id"] = event_id(ev)
@@ -161,7 +156,8 @@ def sentences_of(doc: dict, sentences: list[dict], tokens: list[dict],
         prev = sq[-1]["speaker"] if sq else prev
         matches = find_matches(toks, stop)
         s = Sent(row, toks, ents, conditions(toks), row["text"].rstrip().endswith(("؟", "?")) or "هل" in toks[0].keys,
-                 sq, list(filter(None, [headline_speaker(text, toks, ents)])), dates_of.get(sid, []), matches)
+                 sq, list(filter(None, [headline_speaker(text, toks, ents)])), dates_of.get(sid, []), matches,
+                 by_sent.get(sid, []))
         quotes = []
         for q in sq:
             sp = q["speaker"]
@@ -179,7 +175,7 @@ def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
     reaches the model's threshold; `model` defaults to the shipped one."""
     model = model or shipped()
     pub = publication_date(doc.get("published_at"))
-    events, quotes = [], []
+    events, quotes, dl = [], [], dateline(gazetteer(), doc["text"])
     for s, q in sentences_of(doc, sentences, tokens, entities):
         quotes += q
         best: dict[int, tuple[float, Candidate]] = {}
@@ -187,7 +183,7 @@ def extract_events(doc: dict, sentences: list[dict], tokens: list[dict],
             p = model.trigger.prob(c.feats)
             if p >= model.trigger.threshold and p > best.get(c.m.t, (0.0, None))[0]:
                 best[c.m.t] = (p, c)
-        events += [_event(doc, s, c, p, pub, model) for p, c in best.values()]
+        events += [_event(doc, s, c, p, pub, model, dl) for p, c in best.values()]
     return _dedupe(events), quotes
 
 

@@ -89,6 +89,7 @@ class Sent:
     headline: list[dict]  # "بايدن: ..." as a quote without a verb
     dates: list[dict]  # date expressions in the sentence
     matches: list[Match]
+    token_rows: list[dict]  # the text stage's token rows of the sentence (event_place reads them)
     # Computed once per sentence, so that each trigger costs O(its window), not O(sentence):
     types: Counter = field(init=False)  # number of matches per event type
     totals: Counter = field(init=False)  # tokens per flag (and "when")

