@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-PIPELINE_VERSION = "0.1.0"
+from tasks.ner import VERSION as NER_VERSION
+
+PIPELINE_VERSION = f"0.1.0+ner{NER_VERSION}"  # the entity model's version is part of the pipeline's
 
 # Value domains referenced by columns (GX derives `expect_column_values_to_be_in_set`).
 PLOVER_TYPES = (
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
     "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
 )
-ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE")
+ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE", "ROLE")  # ROLE: a coded role phrase (وزير الخارجية الأمريكي), no name
 REJECT_STAGES = ("ingest", "clean", "segment", "extract", "quality")
 MODALITIES = ("asserted", "future", "conditional", "readiness", "hypothetical", "question")
 DATE_GRANULARITY = ("day", "month", "year", "week", "relative", "publication")
