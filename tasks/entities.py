@@ -194,7 +194,8 @@ def _span(doc: dict, toks: list[dict], i: int, j: int, label: str, rule: str, ca
             "wikidata": wikidata or None, "rule": rule}
 
 
-def _sentence(doc: dict, sent: dict, toks: list[dict], when: dt.date | None, lex: Lexicon) -> list[dict]:
+def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, int, str]], when: dt.date | None,
+              lex: Lexicon) -> list[dict]:
     """Entity rows of one sentence's tokens (punctuation tokens are barriers)."""
     n = len(toks)
     words = [_is_word(t) for t in toks]
@@ -276,7 +277,7 @@ def _sentence(doc: dict, sent: dict, toks: list[dict], when: dt.date | None, lex
     # 3. the model's entities (MISC is learnt, not kept); a span the dictionaries know takes its
     # canonical name, code and Wikidata id, one that is (or holds) a role phrase takes the role's code
     rows: dict[int, tuple[int, dict]] = {}  # start token -> (end token, row)
-    for a, j, label in ner.model().spans(toks):
+    for a, j, label in spans:
         if label not in NER_LABELS:
             continue
         s, e = char_span(doc["text"], toks, a, j, sent["start"], sent["end"])
@@ -355,16 +356,27 @@ def _corefer(rows: list[dict], lex: Lexicon) -> None:
                          rule=r["rule"] + "+coref")
 
 
-def find_entities(doc: dict, sentences: list[dict], tokens: list[dict]) -> list[dict]:
-    """Entity rows (contract table `entities`, without run_id) of one document."""
-    lex, when = lexicon(), publication_date(doc.get("published_at"))
+def _by_sentence(tokens: list[dict]) -> dict[int, list[dict]]:
     by_sent: dict[int, list[dict]] = {}
     for t in sorted(tokens, key=itemgetter("sentence_id", "token_index")):
         by_sent.setdefault(t["sentence_id"], []).append(t)
+    return by_sent
+
+
+def find_entities(doc: dict, sentences: list[dict], tokens: list[dict]) -> list[dict]:
+    """Entity rows (contract table `entities`, without run_id) of one document."""
+    by_sent = _by_sentence(tokens)
+    return _document(doc, sentences, by_sent, dict(zip(by_sent, ner.model().spans(list(by_sent.values())))))
+
+
+def _document(doc: dict, sentences: list[dict], by_sent: dict[int, list[dict]],
+              spans: dict[int, list[tuple[int, int, str]]]) -> list[dict]:
+    """find_entities given the tokens and the model's entities per sentence_id."""
+    lex, when = lexicon(), publication_date(doc.get("published_at"))
     rows = []
     for s in sentences:
         if s["sentence_id"] in by_sent:
-            rows += _sentence(doc, s, by_sent[s["sentence_id"]], when, lex)
+            rows += _sentence(doc, s, by_sent[s["sentence_id"]], spans[s["sentence_id"]], when, lex)
     _corefer(rows, lex)
     for s in sentences:
         for d in resolve_dates(doc["text"], s["start"], s["end"], doc.get("published_at")):
@@ -394,12 +406,17 @@ def actor_at(entities: list[dict], start: int, end: int) -> dict | None:
 
 
 def entities_of(docs: list[dict], sentences: list[dict], tokens: list[dict]) -> list[dict]:
-    """find_entities over a batch (rows of several documents)."""
+    """find_entities over a batch (rows of several documents); the model tags all its sentences at once."""
     sents: dict[str, list[dict]] = {}
     toks: dict[str, list[dict]] = {}
     for s in sentences:
         sents.setdefault(s["doc_id"], []).append(s)
     for t in tokens:
         toks.setdefault(t["doc_id"], []).append(t)
-    return [e for d in docs for e in find_entities(d, sents.get(d["doc_id"], []), toks.get(d["doc_id"], []))]
-
+    by_doc = {d["doc_id"]: _by_sentence(toks.get(d["doc_id"], [])) for d in docs}
+    keys = [(d, sid) for d, by_sent in by_doc.items() for sid in by_sent]
+    tagged = ner.model().spans([by_doc[d][sid] for d, sid in keys])
+    spans: dict[str, dict[int, list]] = {d: {} for d in by_doc}
+    for (d, sid), found in zip(keys, tagged):
+        spans[d][sid] = found
+    return [e for d in docs for e in _document(d, sents.get(d["doc_id"], []), by_doc[d["doc_id"]], spans[d["doc_id"]])]

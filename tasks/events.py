@@ -586,7 +586,7 @@ def _owner(toks: list[Tok], a: int, ents: list[dict]) -> dict | None:
             and not (toks[lo - 1].boundary and toks[lo - 1].surface not in ",،"):
         lo -= 1
     before = [x for x in ents if toks[lo].start <= x["start"] < toks[a].start and x.get("actor_code")
-              and x["label"] in ("PERS", "ORG", "GPE", "LOC")]
+              and x["label"] in ("PERS", "ORG", "GPE", "LOC", "ROLE")]
     return _entity_actor(before[-1]) if before else None
 
 
@@ -710,7 +710,7 @@ def _speaker(text: str, toks: list[Tok], v: int, ents: list[dict], prev: dict | 
         end = next((j for j in range(v + 1, min(v + 12, len(toks)))
                     if toks[j].verb or toks[j].comp or toks[j].surface in _QUOTES), len(toks))
         named = [x for x in ents if t.end <= x["start"] < toks[end - 1].end and x.get("actor_code")
-                 and x["label"] in ("PERS", "ORG")]
+                 and x["label"] in ("PERS", "ORG", "ROLE")]
         if named:
             return _entity_actor(next((x for x in named if x["label"] == "PERS"), named[0]))
         subj = _subject(toks, v + 1, cb, ents)

@@ -78,7 +78,7 @@ class Featurizer:
     """Feature strings of tokens (text-stage token rows), cached per word type."""
 
     def __init__(self, groups: Iterable[str], window: int, clusters: Mapping[str, tuple[str, ...]],
-                 gazetteer: Mapping[str, tuple[str, ...]] | None = None):
+                 gazetteer: Mapping[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None):
         self.groups = frozenset(groups)
         unknown = self.groups - set(GROUPS)
         if unknown:
@@ -87,15 +87,26 @@ class Featurizer:
         self.offsets = [o for o in range(-self.window, self.window + 1) if o]
         self.clusters = clusters
         self.gazetteer = seed_gazetteer() if gazetteer is None else gazetteer
+        self.known = known  # when tagging: the model's attributes (others carry no weight, so are left out)
         self._cache: dict[tuple, tuple[list[str], dict[int, list[str]]]] = {}
 
-    def _type(self, t: dict) -> tuple[list[str], dict[int, list[str]]]:
-        key = (t["norm"], t.get("pos"), t.get("lemma"), t.get("gloss"), tuple(t.get("segments") or ()))
+    @staticmethod
+    def key(t: dict) -> tuple:
+        """What a token's features depend on: its word type and reading."""
+        return t["norm"], t["pos"], t["lemma"], t["gloss"], *t["segments"]
+
+    def type_of(self, t: dict) -> tuple[list[str], dict[int, list[str]]]:
+        """(own features, {offset: features it gives the token that far away}) of a token."""
+        key = self.key(t)
         hit = self._cache.get(key)
         if hit is None:
             if len(self._cache) > 200_000:
                 self._cache.clear()
-            hit = self._cache[key] = self._compute(*key)
+            hit = self._compute(*key[:4], key[4:])
+            if self.known is not None:
+                k = self.known
+                hit = [x for x in hit[0] if x in k], {o: [x for x in c if x in k] for o, c in hit[1].items()}
+            self._cache[key] = hit
         return hit
 
     def _compute(self, w: str, pos: str | None, lemma: str | None, gloss: str | None,
@@ -148,7 +159,7 @@ class Featurizer:
 
     def sentence(self, toks: list[dict]) -> list[list[str]]:
         """Feature strings of each token of one sentence (tokens in order)."""
-        infos = [self._type(t) for t in toks]
+        infos = [self.type_of(t) for t in toks]
         n = len(toks)
         out = []
         for i, (own, _) in enumerate(infos):
@@ -158,6 +169,6 @@ class Featurizer:
                 if 0 <= j < n:
                     f += infos[j][1][o]
                 elif j == -1 or j == n:
-                    f.append(f"{o}w=<s>")
+                    f.append(f"{o}w=<s>")  # a sentence edge (no harm when unknown: the tagger skips it)
             out.append(f)
         return out

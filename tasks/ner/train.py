@@ -29,11 +29,11 @@ AQMAR = Path("eval") / "ner_aqmar_dev.jsonl"
 DEV_SHARE = 0.1
 SCORED = ("PERS", "LOC", "ORG")
 RECIPE = {
-    "groups": ["word", "affix", "shape", "morph", "gaz", "clusters", "context"],
-    "window": 2,
+    "groups": ["word", "shape", "morph", "gaz", "clusters", "context"],
+    "window": 1,
     "scheme": "BIO",
     "labels": ["PERS", "LOC", "ORG", "MISC"],  # MISC is learnt, not output
-    "crf": {"algorithm": "lbfgs", "c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True},
+    "crf": {"algorithm": "ap", "max_iterations": 15},  # averaged perceptron: L-BFGS gained 0.007 at 5x the time
 }
 
 
