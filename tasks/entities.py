@@ -4,8 +4,8 @@ Per sentence, over the text stage's tokens:
 1. dictionaries, longest match: curated and CLDR names (seeds/actors.csv, places.csv) as written,
    also without proclitics (و ف ب ل ك; لل -> ال); UniversalPetrarch's lemma-like names on looser keys
    (no article, nisba/plural endings reduced, lemma). A trigger such as منتخب / شمال / مطار right
-   before a place opens the mention. These matches code role phrases (step 2); they are not
-   entities by themselves;
+   before a place opens the mention. These matches code role phrases (step 2); outside the
+   model's entities only the coded ones are mentions (actors for events: البيت الأبيض, MISC in ANERcorp);
 2. roles: an agent (seeds/agents.csv: وزير الخارجية, الجيش) tied to a country by a demonym
    (seeds/demonyms.csv: الأمريكي), a country in construct state (وزارة دفاع أوكرانيا) or an actor
    (المتحدثة باسم البيت الأبيض) gives country + sector (USAGOV, UKRMIL);
@@ -292,6 +292,11 @@ def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, in
         elif role and label in ("PERS", "ORG"):
             row.update(actor_code=role, rule="ner+role")
         rows[a] = (j, row)
+
+    # a coded dictionary name the model does not tag (البيت الأبيض is MISC in ANERcorp) stays an actor mention
+    for i, j, row in found:
+        if row["actor_code"] and not any(a < j and i < b for a, (b, _) in rows.items()):
+            rows[i] = (j, row)
 
     # a name next to a role phrase takes its code; a role phrase outside the model's entities is a ROLE
     ends = {row["end"]: a for a, (_, row) in rows.items()}
