@@ -9,7 +9,7 @@ DB := $(CAMEL_DIR)/data/morphology_db/calima-msa-r13/morphology.db
 INPUT ?= seeds/*.txt
 WAREHOUSE ?= warehouse
 
-.PHONY: setup browser run serve test bench models clean
+.PHONY: setup browser run serve test bench models clusters clean
 setup: .venv/.installed $(DB)
 
 # camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
@@ -67,12 +67,15 @@ browser:
 bench: setup
 	$(BIN)/python bench/run.py
 
-# Every trained artefact, rebuilt from $(SHARED) with fixed seeds (same inputs, same bytes): the NER
-# model's word clusters (word2vec on SaudiNewsNet + k-means), then the CRF and its card (models/ner/).
+# Every trained artefact, rebuilt from $(SHARED) (same inputs, same bytes): the NER CRF and its card (models/ner/).
 models: setup
+	PYTHONHASHSEED=0 $(BIN)/python -m tasks.ner.train --shared $(SHARED) --out models/ner
+
+# Word clusters for the NER model (word2vec on SaudiNewsNet + k-means, fixed seeds): not in the shipped
+# recipe yet (the build did not finish on a shared machine); add "clusters" to its groups once built.
+clusters: setup
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[models]'
 	PYTHONHASHSEED=0 $(BIN)/python -m tasks.ner.clusters $(SHARED)/corpus/saudinewsnet models/ner/clusters.tsv
-	PYTHONHASHSEED=0 $(BIN)/python -m tasks.ner.train --shared $(SHARED) --out models/ner
 
 clean:
 	rm -rf .venv $(CAMEL_DIR)

@@ -170,5 +170,6 @@ def model(path: Path = MODEL_DIR) -> Model:
     """The CRF, its features and its card from `path`, loaded once per process."""
     card = json.loads((path / "card.json").read_text(encoding="utf-8"))
     recipe = card["recipe"]
-    feats = Featurizer(recipe["groups"], recipe["window"], load_clusters(path / card["files"]["clusters"]["name"]))
+    clusters = card["files"].get("clusters")
+    feats = Featurizer(recipe["groups"], recipe["window"], load_clusters(path / clusters["name"]) if clusters else {})
     return Model(path / card["files"]["model"]["name"], feats, card)
