@@ -1,20 +1,22 @@
 """Entities and actors: persons, organisations, places and dates, with CAMEO actor codes.
 
-Per sentence, over the text stage's tokens (spans are whole tokens, clitics included, as in AQMAR):
+Per sentence, over the text stage's tokens:
 1. dictionaries, longest match: curated and CLDR names (seeds/actors.csv, places.csv) as written,
    also without proclitics (و ف ب ل ك; لل -> ال); UniversalPetrarch's lemma-like names on looser keys
    (no article, nisba/plural endings reduced, lemma). A trigger such as منتخب / شمال / مطار right
-   before a place opens the mention (منتخب البرتغال is an ORG);
+   before a place opens the mention. These matches code role phrases (step 2); outside the
+   model's entities only the coded ones are mentions (actors for events: البيت الأبيض, MISC in ANERcorp);
 2. roles: an agent (seeds/agents.csv: وزير الخارجية, الجيش) tied to a country by a demonym
    (seeds/demonyms.csv: الأمريكي), a country in construct state (وزارة دفاع أوكرانيا) or an actor
-   (المتحدثة باسم البيت الأبيض) gives country + sector (USAGOV, UKRMIL); a name right after it (or
-   right before it) takes that code, else the role phrase is the mention (rule "role");
-3. proper-noun runs the dictionaries lack (tokens the text stage read as noun_prop; بن/أبو links;
-   regnal numbers), kept when a word is a known proper noun, a given name (seeds/names.csv), a link,
-   a trigger (seeds/triggers.csv) precedes, or two foreign words stand together; PERS unless the
-   trigger says otherwise. seeds/not_names.csv lists proper-noun readings that are no name;
-4. groups: a definite plural nisba of a proper noun (الأمريكيين, المسلمين) is PERS, coded by country;
-5. within a document a later bare surname repeats the full name's actor (rule "coref");
+   (المتحدثة باسم البيت الأبيض) gives country + sector (USAGOV, UKRMIL);
+3. the entities are the NER model's (tasks.ner: a CRF trained on ANERcorp) PERS / LOC / ORG spans:
+   whole whitespace words, clitics included, as ANERcorp marks them. The dictionaries give a span
+   its canonical name, actor code and Wikidata id when they know exactly that name (clitic-free
+   keys); a span that is or holds a role phrase takes the role's code; a LOC the dictionaries
+   call a GPE is a GPE. A name the dictionaries lack is still an entity, with no code;
+4. a person right after (or before) a role phrase takes the role's code; a role phrase outside the
+   model's entities is a mention of its own, label ROLE (an actor for events, no named entity);
+5. within a document a bare surname without a code repeats the coded full name's (rule "+coref");
 6. DATE mentions from tasks.dates, canonical = ISO date (or --MM-DD without a year).
 Actor codes follow the role valid at the publication date (start/end columns of actors.csv).
 For the event stage: actor_at / actors_in find coded mentions inside a span.
@@ -22,7 +24,6 @@ For the event stage: actor_at / actors_in find coded mentions inside a span.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -31,14 +32,14 @@ from operator import itemgetter
 from tasks.arabic import PROCLITICS, key
 from tasks.dates import MONTH, WEEKDAY, publication_date, resolve_dates
 from tasks.dictionaries import CURATED, load, variants
+from tasks.ner import tag as ner
+from tasks.ner.tag import char_span
 
 MAX_WORDS = 8
 _CLOSED = ("prep", "conj", "part", "pron", "punc", "digit")  # closed-class parts of speech
 _CONNECTORS = frozenset({"بن", "ابن", "ابو", "ابي", "ابا", "عبد", "بنت", "دي", "دا", "فون", "فان", "لو", "ولد", "اب"})
-_OPENERS = frozenset({"ابن", "ابو", "ابي", "ابا", "بنت"})
-_COMPOUND = frozenset({"الدين", "الله", "الرحمن", "الدوله"})  # نور الدين, عبد الله
-_ORDINALS = frozenset("الاول الثاني الثالث الرابع الخامس السادس السابع الثامن التاسع العاشر".split())
 _DATE_WORDS = frozenset(w for k in (*MONTH, *WEEKDAY) for w in k.split() if w not in ("الاول", "الثاني"))
+NER_LABELS = frozenset({"PERS", "LOC", "ORG"})  # the model's labels kept as entities
 _LEADING = frozenset({"،", ",", ":", "-"})
 
 
@@ -193,7 +194,8 @@ def _span(doc: dict, toks: list[dict], i: int, j: int, label: str, rule: str, ca
             "wikidata": wikidata or None, "rule": rule}
 
 
-def _sentence(doc: dict, toks: list[dict], when: dt.date | None, lex: Lexicon) -> list[dict]:
+def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, int, str]], when: dt.date | None,
+              lex: Lexicon) -> list[dict]:
     """Entity rows of one sentence's tokens (punctuation tokens are barriers)."""
     n = len(toks)
     words = [_is_word(t) for t in toks]
@@ -272,80 +274,62 @@ def _sentence(doc: dict, toks: list[dict], when: dt.date | None, lex: Lexicon) -
         else:
             i = j
 
-    # 3. proper-noun runs the dictionaries lack
-    def propn(x: int) -> bool:
-        return (words[x] and not taken[x] and pos[x] == "noun_prop" and not any(k in lex.stop for k in ex[x])
-                and demonym[x] is None)
-
-    def link(x: int) -> bool:  # بن / أبو + a following word
-        return (words[x] and ex[x][0] in _CONNECTORS and x + 1 < n and words[x + 1] and not taken[x + 1]
-                and not pos[x + 1].startswith(_CLOSED + ("verb",)))
-
-    runs = []
-    i = 0
-    while i < n:
-        if not (propn(i) or (link(i) and ex[i][0] in _OPENERS)):
-            i += 1
+    # 3. the model's entities (MISC is learnt, not kept); a span the dictionaries know takes its
+    # canonical name, code and Wikidata id, one that is (or holds) a role phrase takes the role's code
+    rows: dict[int, tuple[int, dict]] = {}  # start token -> (end token, row)
+    for a, j, label in spans:
+        if label not in NER_LABELS:
             continue
-        j = i + 1 if propn(i) else i + 2
-        while j < n and not taken[j] and words[j]:
-            w = ex[j][0]
-            if propn(j) or (w in _COMPOUND and ex[j - 1][-1] in lex.given):
-                j += 1
-            elif link(j):
-                j += 2
-            elif w in _ORDINALS or (w.startswith("ال") and w.endswith("ي") and pos[j] in ("adj", "noun_prop")
-                                   and any(ex[x][0] in _CONNECTORS or ex[x][-1] in lex.given for x in range(i, j))):
-                j += 1  # regnal number, or a nisba closing a person's name (صلاح الدين الأيوبي)
-                break
-            else:
-                break
-        known = any(pos[x] == "noun_prop" and toks[x].get("gloss") for x in range(i, j))
-        given = ex[i][-1] in lex.given or lo[i][-1] in lex.given
-        linked = any(ex[x][0] in _CONNECTORS for x in range(i, j))
-        trig = _trigger_before(lex, lo, words, taken, i)
-        foreign = j - i > 1 and not any(ex[x][0].startswith("ال") for x in range(i, j))
-        if known or given or linked or trig or foreign:
-            a, label, rule = i, "PERS", "propn"
-            if trig:
-                t0, (label, in_span) = trig
-                a, rule = (t0 if in_span else i), "propn+trigger"
-            elif given or linked:
-                rule = "propn+name"
-            runs.append((a, j, label, rule))
-            taken[a:j] = [True] * (j - a)
-        i = j
+        s, e = char_span(doc["text"], toks, a, j, sent["start"], sent["end"])
+        row = {**_span(doc, toks, a, j, label, "ner"), "start": s, "end": e, "text": doc["text"][s:e]}
+        hit = _lookup(lex, ex, lo, a, j)
+        role = next((c for i, end, c, _ in roles if a <= i and end <= j), None)
+        if hit:
+            code, wd = role_of(hit, when)
+            row.update(canonical=hit.canonical, actor_code=code, wikidata=wd, rule="ner+" + hit.rule)
+            if label == "LOC" and hit.label == "GPE":
+                row["label"] = "GPE"
+        elif role and label in ("PERS", "ORG"):
+            row.update(actor_code=role, rule="ner+role")
+        rows[a] = (j, row)
 
-    # groups of people: a definite plural nisba of a proper noun (الأمريكيين, المسلمين, الأوروبيون)
-    for x in range(n):
-        if words[x] and not taken[x] and pos[x] in ("noun", "adj", "noun_prop") and _group(ex[x], toks[x].get("gloss")):
-            runs.append((x, x + 1, "PERS", "group"))
-            taken[x] = True
+    # a coded dictionary name the model does not tag (البيت الأبيض is MISC in ANERcorp) stays an actor mention
+    for i, j, row in found:
+        if row["actor_code"] and not any(a < j and i < b for a, (b, _) in rows.items()):
+            rows[i] = (j, row)
 
-    # a name next to a role phrase takes its code; a role phrase without a name is the mention
-    rows = {a: row for a, _, row in found}
-    for a, j, label, rule in runs:
-        country = next((lex.demonyms[k] for k in lo[a] if k in lex.demonyms), None) if rule == "group" else None
-        rows[a] = _span(doc, toks, a, j, label, rule, code=country)
-    ends = {row["end"]: a for a, row in rows.items()}
+    # a name next to a role phrase takes its code; a role phrase outside the model's entities is a ROLE
+    ends = {row["end"]: a for a, (_, row) in rows.items()}
+    spans = [(a, j) for a, (j, _) in rows.items()]
     for i, end, code, label in roles:
+        if any(a < end and i < b for a, b in spans):
+            continue
         after = end + (1 if end < n and toks[end]["surface"] in _LEADING else 0)
         prev = i - 2 if i >= 2 and toks[i - 1]["surface"] in _LEADING else i - 1
         before = ends.get(toks[prev]["end"]) if prev >= 0 else None
-        target = rows.get(after) if after in rows else rows.get(before) if before is not None else None
+        target = rows[after][1] if after in rows else rows[before][1] if before is not None else None
         if target is not None and target["label"] == "PERS" and label == "PERS":
-            if not target["actor_code"] or target["rule"].startswith("propn"):
+            if not target["actor_code"]:
                 target["actor_code"] = code
                 target["rule"] += "+role"
         else:
-            rows[i] = _span(doc, toks, i, end, label, "role", code=code)
-    return list(rows.values())
+            rows[i] = (end, _span(doc, toks, i, end, "ROLE", "role", code=code))
+    return [row for _, row in rows.values()]
 
 
-def _group(exact: tuple[str, ...], gloss: str | None) -> bool:
-    """A definite masculine plural nisba whose English gloss is capitalised (Muslim, European)."""
-    return bool(gloss) and any(k.startswith("ال") and k.endswith(("يين", "يون")) for k in exact) and any(
-        p[:1].isupper() for p in gloss.split("+") if not p.startswith("["))
+def _lookup(lex: Lexicon, ex: list, lo: list, a: int, j: int) -> Entry | None:
+    """The dictionary entry whose name is exactly tokens a..j-1: curated/CLDR names on exact keys
+    (clitics off), else UniversalPetrarch's on loose keys."""
+    for trie, keys in ((lex.exact, ex), (lex.loose, lo)):
+        frontier = [trie]
+        for x in range(a, j):
+            frontier = [nd[k] for nd in frontier for k in keys[x] if k in nd]
+            if not frontier:
+                break
+        hit = next((nd[""] for nd in frontier if "" in nd), None)
+        if hit is not None:
+            return hit
+    return None
 
 
 def _trigger_before(lex: Lexicon, lo: list, words: list[bool], taken: list[bool], i: int):
@@ -358,48 +342,47 @@ def _trigger_before(lex: Lexicon, lo: list, words: list[bool], taken: list[bool]
     return None
 
 
-def _corefer(doc: dict, toks_by_sent: dict, rows: list[dict], lex: Lexicon) -> list[dict]:
-    """A bare surname (or first name) repeats a full name found elsewhere in the document."""
+def _corefer(rows: list[dict], lex: Lexicon) -> None:
+    """A one-word person without a code (a bare surname or first name) takes the canonical name and
+    code of a coded full name in the same document whose last word it is."""
     full = {}
     for r in rows:
-        if r["label"] == "PERS" and r["rule"].startswith(("actors.csv", "propn")) and len(r["text"].split()) > 1:
+        if r["label"] == "PERS" and r["actor_code"] and len(r["text"].split()) > 1:
             k = key(r["text"].split()[-1])
             if k not in lex.given and k not in _CONNECTORS and k not in lex.stop and len(k) > 2:
                 full.setdefault(k, r)
     if not full:
-        return []
-    spans = sorted((r["start"], r["end"]) for r in rows)
-    starts, reach, far = [a for a, _ in spans], [], 0
-    for _, b in spans:  # furthest end among the spans starting at or before each start
-        far = max(far, b)
-        reach.append(far)
-    out = []
-    for toks in toks_by_sent.values():
-        for t in toks:
-            if t.get("pos") != "noun_prop" or not _is_word(t):
-                continue
-            k = bisect_right(starts, t["start"]) - 1
-            if k >= 0 and t["start"] < reach[k]:
-                continue
-            k = next((k for k in token_keys(t["surface"], t.get("lemma"), _last_segment(t))[1] if k in full), None)
-            if k is None:
-                continue
-            src = full[k]
-            out.append({**_span(doc, [t], 0, 1, "PERS", "coref"), "canonical": src["canonical"],
-                        "actor_code": src["actor_code"], "wikidata": src["wikidata"]})
-    return out
+        return
+    for r in rows:
+        if r["label"] == "PERS" and not r["actor_code"] and " " not in r["text"]:
+            src = next((full[k] for k in token_keys(r["text"], None, None)[1] if k in full), None)
+            if src is not None:
+                r.update(canonical=src["canonical"], actor_code=src["actor_code"], wikidata=src["wikidata"],
+                         rule=r["rule"] + "+coref")
+
+
+def _by_sentence(tokens: list[dict]) -> dict[int, list[dict]]:
+    by_sent: dict[int, list[dict]] = {}
+    for t in sorted(tokens, key=itemgetter("sentence_id", "token_index")):
+        by_sent.setdefault(t["sentence_id"], []).append(t)
+    return by_sent
 
 
 def find_entities(doc: dict, sentences: list[dict], tokens: list[dict]) -> list[dict]:
     """Entity rows (contract table `entities`, without run_id) of one document."""
+    by_sent = _by_sentence(tokens)
+    return _document(doc, sentences, by_sent, dict(zip(by_sent, ner.model().spans(list(by_sent.values())))))
+
+
+def _document(doc: dict, sentences: list[dict], by_sent: dict[int, list[dict]],
+              spans: dict[int, list[tuple[int, int, str]]]) -> list[dict]:
+    """find_entities given the tokens and the model's entities per sentence_id."""
     lex, when = lexicon(), publication_date(doc.get("published_at"))
-    by_sent: dict[int, list[dict]] = {}
-    for t in sorted(tokens, key=itemgetter("sentence_id", "token_index")):
-        by_sent.setdefault(t["sentence_id"], []).append(t)
     rows = []
-    for toks in by_sent.values():
-        rows += _sentence(doc, toks, when, lex)
-    rows += _corefer(doc, by_sent, rows, lex)
+    for s in sentences:
+        if s["sentence_id"] in by_sent:
+            rows += _sentence(doc, s, by_sent[s["sentence_id"]], spans[s["sentence_id"]], when, lex)
+    _corefer(rows, lex)
     for s in sentences:
         for d in resolve_dates(doc["text"], s["start"], s["end"], doc.get("published_at")):
             iso = d["date"].isoformat() if d["date"] else (
@@ -428,12 +411,17 @@ def actor_at(entities: list[dict], start: int, end: int) -> dict | None:
 
 
 def entities_of(docs: list[dict], sentences: list[dict], tokens: list[dict]) -> list[dict]:
-    """find_entities over a batch (rows of several documents)."""
+    """find_entities over a batch (rows of several documents); the model tags all its sentences at once."""
     sents: dict[str, list[dict]] = {}
     toks: dict[str, list[dict]] = {}
     for s in sentences:
         sents.setdefault(s["doc_id"], []).append(s)
     for t in tokens:
         toks.setdefault(t["doc_id"], []).append(t)
-    return [e for d in docs for e in find_entities(d, sents.get(d["doc_id"], []), toks.get(d["doc_id"], []))]
-
+    by_doc = {d["doc_id"]: _by_sentence(toks.get(d["doc_id"], [])) for d in docs}
+    keys = [(d, sid) for d, by_sent in by_doc.items() for sid in by_sent]
+    tagged = ner.model().spans([by_doc[d][sid] for d, sid in keys])
+    spans: dict[str, dict[int, list]] = {d: {} for d in by_doc}
+    for (d, sid), found in zip(keys, tagged):
+        spans[d][sid] = found
+    return [e for d in docs for e in _document(d, sents.get(d["doc_id"], []), by_doc[d["doc_id"]], spans[d["doc_id"]])]

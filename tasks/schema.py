@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 
 
 def _model_versions() -> str:
-    """"+name.version" per trained artefact in models/ (each JSON file carries its version)."""
-    return "".join(f"+{p.stem}.{json.loads(p.read_text(encoding='utf-8'))['version']}"
-                   for p in sorted((Path(__file__).resolve().parents[1] / "models").glob("*.json")))
+    """"+name.version" per trained artefact: models/<name>.json and models/<name>/card.json each carry theirs."""
+    models = Path(__file__).resolve().parents[1] / "models"
+    cards = {p.stem: p for p in models.glob("*.json")} | {p.parent.name: p for p in models.glob("*/card.json")}
+    return "".join(f"+{name}.{json.loads(p.read_text(encoding='utf-8'))['version']}" for name, p in sorted(cards.items()))
 
 
 PIPELINE_VERSION = "0.1.0" + _model_versions()
@@ -28,7 +29,7 @@ PLOVER_TYPES = (
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
     "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
 )
-ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE")
+ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE", "ROLE")  # ROLE: a coded role phrase (وزير الخارجية الأمريكي), no name
 REJECT_STAGES = ("ingest", "clean", "segment", "extract", "quality")
 MODALITIES = ("asserted", "future", "conditional", "readiness", "hypothetical", "question")
 DATE_GRANULARITY = ("day", "month", "year", "week", "relative", "publication")

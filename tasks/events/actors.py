@@ -8,6 +8,8 @@ from tasks.events.match import Match, Sent
 from tasks.events.seeds import seeds
 from tasks.events.tokens import QUOTES, Tok, has, trim
 
+ACTOR_LABELS = ("PERS", "ORG", "GPE", "LOC", "ROLE")  # entity labels that name actors (ROLE: a coded role phrase)
+
 _TARGET_PREP = {"علي", "ضد", "مع", "الي", "بين", "تجاه", "نحو"}
 _TIME_PREP = {"قبل", "بعد", "خلال", "منذ", "اثناء", "حوالي"}
 _SELF_WORDS = frozenset({"نفس", "نفسه", "نفسها", "انفسهم", "انفسهن"})
@@ -112,7 +114,7 @@ def _owner(toks: list[Tok], a: int, ents: list[dict]) -> dict | None:
             and not (toks[lo - 1].boundary and toks[lo - 1].surface not in ",،"):
         lo -= 1
     before = [x for x in ents if toks[lo].start <= x["start"] < toks[a].start and x.get("actor_code")
-              and x["label"] in ("PERS", "ORG", "GPE", "LOC")]
+              and x["label"] in ACTOR_LABELS]
     return entity_actor(before[-1]) if before else None
 
 
@@ -237,7 +239,7 @@ def actor_candidates(text: str, s: Sent, m: Match, rule: dict[str, dict | None])
 
     starts = [t.start for t in toks]
     for x in ents:
-        if x["label"] in ("PERS", "ORG", "LOC", "GPE"):
+        if x["label"] in ACTOR_LABELS:
             a = bisect.bisect_right(starts, x["start"]) - 1
             b = bisect.bisect_left(starts, x["end"]) - 1
             if lo <= a <= hi and a <= b:
