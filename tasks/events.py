@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from camel_tools.utils.dediac import dediac_ar
@@ -75,6 +75,7 @@ class Pattern:
     roles: str  # AT agent->target; P the same, read passive without an object (اغتيل كرامي); T undergoer;
     # A agent (a target only after a preposition); S the trigger is the source (المتظاهرون)
     conf: float
+    row: int  # its row in event_patterns.csv: of two equally good matches the earlier row wins
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,10 @@ def seeds() -> Seeds:
     """Patterns, CAMEO table and cues, read once; patterns indexed by trigger key."""
     index: dict[str, list[Pattern]] = {}
     with open(SEEDS / "event_patterns.csv", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
+        for n, r in enumerate(csv.DictReader(f)):
             p = Pattern(r["id"], r["event_type"], r["cameo"], r["pos"],
                         frozenset(key(w) for w in r["with"].split("|") if w), r["where"] or "after",
-                        int(r["window"] or 0), r["roles"], float(r["confidence"]))
+                        int(r["window"] or 0), r["roles"], float(r["confidence"]), n)
             for k in {key(w) for w in r["trigger"].split("|")}:
                 index.setdefault(k, []).append(p)
     with open(SEEDS / "plover.csv", encoding="utf-8") as f:
@@ -398,7 +399,9 @@ def _match(toks: list[Tok], stop: frozenset[str]) -> list[Match]:
     for t in toks:
         if t.norm in stop or t.base in stop:
             continue
-        for p in {p for k in t.keys for p in sd.index.get(k, ())}:
+        # in file order, not set order: a set of Patterns iterates in hash order, which differs per
+        # process (PYTHONHASHSEED), and it decided ties (أرسل سلاح: mobilize.deploy or aid.provide)
+        for p in sorted({p for k in t.keys for p in sd.index.get(k, ())}, key=attrgetter("row")):
             if p.pos == "V" and not t.verbal or p.pos == "N" and t.verb or p.roles == "S" and t.prep:
                 continue
             a = b = t.i
