@@ -4,9 +4,13 @@ and cutting other batches, over a cold and a warm analysis cache."""
 import gzip
 import hashlib
 import json
+import os
 import random
+import subprocess
+import sys
 
 from tasks import digest
+from tasks.config import ROOT
 from tests.test_failsafe import finish
 
 N = 950  # the corpus's first articles
@@ -47,3 +51,26 @@ def test_runners_orders_batches_and_cache_states_write_identical_tables(khabar_c
         assert digest.compare(whs[0], wh) == [], wh.name
     for wh in whs:  # Data Docs of the batches validated in workers, too
         assert list((wh / "dq_docs").rglob("validations/*/*/*/*.html")), wh.name
+
+
+# From 4b61c0275ee9c126 (SaudiNewsNet 2015-07-24.json.gz[295]), where the process pool wrote an AID
+# event the thread runner did not: mobilize.deploy and aid.provide both match وأرسل سلاح (same trigger,
+# context word سلاح, window and confidence), and the candidates were a set of patterns, iterated in an
+# order PYTHONHASHSEED changes per process. Of equal matches the earlier row of event_patterns.csv wins.
+SENTENCE = """
+from tasks.entities import entities_of
+from tasks.events import events_of
+from tasks.segment import process_text
+text = "كان عدد الحوثيين المتسللين عبر الحدود يقدر بالمئات، وأرسل سلاح الجو السعودية طائرات حربية لوقف زحف المليشيا."
+docs = [{"doc_id": "d", "text": text, "published_at": None}]
+t = process_text(docs)
+print([(e["event_type"], e["rule"]) for e in events_of(docs, t["sentences"], t["tokens"],
+                                                       entities_of(docs, t["sentences"], t["tokens"]))[0]])
+"""
+
+
+def test_an_event_does_not_follow_the_hash_seed_of_its_process(tmp_path):
+    out = {subprocess.run([sys.executable, "-c", SENTENCE], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": seed, "KHABAR_CACHE_DIR": str(tmp_path)}).stdout
+           for seed in ("1", "2")}  # seeds that gave MOBILIZE and AID before
+    assert out == {"[('MOBILIZE', 'mobilize.deploy')]\n"}
