@@ -4,6 +4,9 @@ Prints, per slice (1k, 5k, all 31,030 articles): articles/s and tokens/s end to 
 peak RSS of the run's process tree, the re-run time over unchanged inputs; then Dask with 1 vs 2
 workers (on the 5k slice and the corpus), and the uncached camel-tools Analyzer rate on a sample of
 the same text (measured before the runs and after each slice; the ratio is to the median).
+A Dask size's three warehouses (the process pool's over the cache as the slices before it left it,
+Dask 1 and 2 workers' over the warm cache) must hold the same rows: the bench prints "tables
+identical across runners" or each table's first difference (tasks.digest).
 One local Prefect server serves all runs, so its start-up is not counted. The analysis cache starts
 empty (bench/out/cache) and the slices run in order: the 1k run is cold, later ones reuse what the
 earlier slices analysed. Per-stage times are summed over worker processes (CPU seconds, roughly).
@@ -126,6 +129,15 @@ def analyzer_meter(sample_words: int = 3000):
     return rate
 
 
+def same_rows(first: Path, *others: Path) -> str:
+    """"tables identical across runners", else each table's first difference (tasks.digest)."""
+    from tasks import digest
+
+    diff = [f"{first.name} vs {o.name}: {d}" for o in others for d in digest.compare(first, o)]
+    rows = sum(n for n, _ in digest.digest(first).values())
+    return "\n".join(diff) or f"tables identical across runners ({', '.join(p.name for p in (first, *others))}; {rows:,} rows)"
+
+
 STAGES = ("read", "text", "entities", "geo", "events", "tables", "gate", "write", "commit", "data-docs")
 
 
@@ -185,6 +197,7 @@ def main() -> None:
                 secs[w] = run(env, inputs, wh, "--runner", "dask", "--workers", w)["seconds"]
                 print(f"[{size}] dask {w} worker(s): {secs[w]:.1f}s", flush=True)
             print(f"[{size}] dask speed-up 2 vs 1 workers: {secs['1'] / secs['2']:.2f}x", flush=True)
+            print(f"[{size}] {same_rows(a.out / f'wh-{size}', a.out / 'wh-dask-1', a.out / 'wh-dask-2')}", flush=True)
     rate = statistics.median(rates)
     print(f"camel-tools Analyzer, no cache: median {rate:,.0f} words/s of {len(rates)} measurements "
           f"({min(rates):,.0f} to {max(rates):,.0f}), one before the runs and one after each slice")

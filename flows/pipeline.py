@@ -24,6 +24,7 @@ from tasks.schema import PIPELINE_VERSION
 
 Runner = Literal["thread", "process", "dask"]
 read_task = task(ingest.read_files, name="read", retries=2, retry_delay_seconds=[1, 5])
+rank_task = task(ingest.ranks, name="rank", retries=2, retry_delay_seconds=[1, 5])
 
 
 @task(name="stage", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
@@ -171,12 +172,20 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: in
 
         try:
             admit(early)
+            groups = list(ingest.file_groups(paths))
+            # a text several records give becomes the document of the least of them, not of the first read
+            seen.firsts = ingest.firsts(x for g in groups for x in rank_task(g, fields))
             done = 0
-            for group in ingest.file_groups(paths):
+            for group in groups:
                 admit(read_task(group, fields))
                 done += len(group)
                 log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), counts["records"],
                          counts["records"] / (time.monotonic() - t0))
+            docs, sources = ingest.settle(seen)
+            counts["admitted"] += len(docs)
+            pending.extend(docs)
+            if sources:
+                counts.update(stage_task(wh, run_id, next_part(), {"sources": sources}))
             flush(final=True)
             row = run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh)
             t1 = time.perf_counter()

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -313,19 +313,49 @@ def read_items(path: Path, fields: dict[str, tuple[str, ...]]) -> Iterator[Item]
         yield Item("doc", {**doc, "source_id": sid, "source_path": sp})
 
 
+_UNDATED = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def rank(row: dict[str, Any]) -> tuple:
+    """Of the records that give one text, the least is its document, whichever comes first: the
+    earliest published (undated last), then the least source path and id."""
+    return row["published_at"] or _UNDATED, row["source_path"], row["source_id"]
+
+
+def ranks(paths: list[Path], fields: dict[str, tuple[str, ...]]) -> list[tuple[str, tuple]]:
+    """(doc_id, rank) of each record of `paths` that can be a document: what `firsts` reads."""
+    return [(it.row["doc_id"], rank(it.row)) for it in read_files(paths, fields) if it.kind == "doc"]
+
+
+def firsts(ranked: Iterable[tuple[str, tuple]]) -> dict[str, tuple[str, str]]:
+    """doc_id -> (source_id, source_path) of the least record (`rank`) of each text that more than one
+    record gives, so that which record becomes the document does not follow the order of the inputs."""
+    best: dict[str, tuple] = {}
+    many = set()
+    for d, k in ranked:
+        if d in best:
+            many.add(d)
+            k = min(k, best[d])
+        best[d] = k
+    return {d: (best[d][2], best[d][1]) for d in many}
+
+
 @dataclass
 class Seen:
     """What the warehouse (and this run so far) already holds: the keys dedup checks against."""
     docs: set[str]
     sources: set[tuple[str, str]]
     rejects: set[tuple[str, str, str, str]]
+    firsts: dict[str, tuple[str, str]] = field(default_factory=dict)  # this run's inputs' `firsts`
+    others: dict[str, list[dict]] = field(default_factory=dict)  # the other records of those texts, for `settle`
 
 
 def admit(items: Iterable[Item], seen: Seen) -> tuple[list[dict], list[dict], list[dict]]:
     """Split items into (new documents, new sources rows, new rejects rows), updating `seen`.
 
     A record already recorded (same source_id and path) adds nothing; a new record whose text is
-    already a document adds only a sources row (is_new false)."""
+    already a document adds only a sources row (is_new false). A record whose text is another's
+    document (`seen.firsts`) waits for `settle`."""
     docs, sources, rejects = [], [], []
     for it in items:
         r = it.row
@@ -339,12 +369,32 @@ def admit(items: Iterable[Item], seen: Seen) -> tuple[list[dict], list[dict], li
         if skey in seen.sources:
             continue
         seen.sources.add(skey)
+        if seen.firsts.get(r["doc_id"], skey) != skey:
+            seen.others.setdefault(r["doc_id"], []).append(r)
+            continue
         new = r["doc_id"] not in seen.docs
         sources.append({"source_id": r["source_id"], "source_path": r["source_path"], "doc_id": r["doc_id"], "is_new": new})
         if new:
             seen.docs.add(r["doc_id"])
             docs.append(r)
     return docs, sources, rejects
+
+
+def settle(seen: Seen) -> tuple[list[dict], list[dict]]:
+    """(documents, sources rows) of the records `admit` held back: sources rows (is_new false), and
+    should a text's chosen record not have come (its file changed after `ranks` read it), the least
+    of the others as its document."""
+    docs, sources = [], []
+    for d, rows in seen.others.items():
+        rows.sort(key=rank)
+        doc = None if d in seen.docs else rows[0]
+        if doc:
+            seen.docs.add(d)
+            docs.append(doc)
+        sources += [{"source_id": r["source_id"], "source_path": r["source_path"], "doc_id": d, "is_new": r is doc}
+                    for r in rows]
+    seen.others = {}
+    return docs, sources
 
 
 GZ_RATIO = 5  # a gzipped news file holds about five times its size in text

@@ -120,7 +120,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("source_id", S, False),
         Col("source_path", S, False),
         DOC,
-        Col("is_new", B, False, "true where this record first brought the document in"),
+        Col("is_new", B, False, "true where this record brought the document in (of records with one text: the earliest published)"),
         RUN,
     ), key=("source_id", "source_path")),
     Table("rejects", "every input record or row that was quarantined, with why", (

@@ -48,8 +48,8 @@ def khabar_cli(prefect_api):
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
-    def start(*args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,
+    def start(*args: str, **more_env: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env={**env, **more_env},
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     return start

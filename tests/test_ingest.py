@@ -93,6 +93,41 @@ def test_dedup_same_article_from_two_files_and_two_encodings(tmp_path, article):
     assert again == ([], [], [])
 
 
+def test_a_text_several_records_give_is_the_earliest_ones_document_whatever_the_order(tmp_path, article):
+    """SaudiNewsNet has 543 texts scraped on two or more days: the document is the earliest record,
+    also when a later one is read first; the other records are sources rows (is_new false)."""
+    recs = [{"id": "late", "content": article, "date": "2015-07-22 10:00:00", "title": "ب"},
+            {"id": "early", "content": article, "date": "2015-07-21 09:00:00", "title": "أ"},
+            {"id": "undated", "content": article, "title": "ج"}]
+    runs = []
+    for order in ([0, 1, 2], [2, 1, 0], [1, 0, 2]):
+        src = tmp_path / "in.jsonl"  # the same path and ids each time: only the order differs
+        src.write_text("\n".join(json.dumps(recs[i], ensure_ascii=False) for i in order), encoding="utf-8")
+        seen = Seen(set(), set(), set())
+        seen.firsts = ingest.firsts(ingest.ranks([src], FIELDS))
+        docs, sources, _ = admit(items(src), seen)
+        more, rest = ingest.settle(seen)
+        assert not more and seen.others == {}
+        runs.append((docs, sorted((s["source_id"], s["is_new"]) for s in sources + rest)))
+    assert all(r == runs[0] for r in runs)
+    (doc,), sources = runs[0]
+    assert doc["source_id"] == "early" and doc["title"] == "أ" and doc["published_at"].day == 21
+    assert sources == [("early", True), ("late", False), ("undated", False)]
+
+
+def test_a_chosen_record_that_never_comes_leaves_the_next_one_the_document(tmp_path, article):
+    """Should the chosen record be gone when the files are read (changed after `ranks`), the least of
+    the others is the document: a text is never lost."""
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "content": article, "date": d}) for i, d in
+                             (("b", "2015-07-23"), ("a", "2015-07-22"))), encoding="utf-8")
+    seen = Seen(set(), set(), set())
+    seen.firsts = {ingest.doc_id(article): ("gone", str(src))}
+    assert admit(items(src), seen)[:2] == ([], [])
+    (doc,), sources = ingest.settle(seen)
+    assert doc["source_id"] == "a" and sorted((s["source_id"], s["is_new"]) for s in sources) == [("a", True), ("b", False)]
+
+
 @pytest.mark.parametrize("name,content,reason", [
     ("empty.txt", b"", "empty"),
     ("blank.txt", b"  \n\t \r\n", "empty"),
