@@ -45,7 +45,7 @@ def test_runners_orders_batches_and_cache_states_write_identical_tables(khabar_c
         finish(khabar_cli("run", "--input", str(src), "--warehouse", str(whs[-1]), "--runner", runner, "--workers",
                           workers, "--batch-size", size, KHABAR_CACHE_DIR=str(tmp_path / f"cache-{cache}")))
     first = digest.digest(whs[0])
-    assert first["events"][0] > 3000 and first["tokens"][0] > 500_000  # the comparison covers real rows
+    assert first["events"][0] > 1500 and first["tokens"][0] > 500_000  # the comparison covers real rows
     assert first["sources"][0] - first["documents"][0] == TWICE  # each text given twice is one document
     for wh in whs[1:]:
         assert digest.compare(whs[0], wh) == [], wh.name

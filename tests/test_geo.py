@@ -103,7 +103,7 @@ def _analysed(doc_id: str):
 @pytest.mark.parametrize("doc_id,place,rule,placed", [
     ("snn-2015-07-22-535-lead", "عدن", "trigger_pp", True),  # بعد سيطرة المقاومة الشعبية على عدن, not بالقاهرة
     ("snn-2015-07-23-954-lead", "بغداد", "trigger_pp", True),  # في زيارة مفاجئة لبغداد, not بالعراق
-    ("snn-2015-07-26-1070-lead", "مطار الكويت", "trigger_pp", True),  # in the airport, not إيران
+    ("snn-2015-07-26-1070-lead", "الكويت", "trigger_pp", True),  # في مطار الكويت الدولي, not إيران
     ("snn-2015-07-26-1339-lead", "الرياض", "trigger_pp", True),  # بحث ... أمس، في الرياض، مع
     ("snn-2015-07-31-987-lead", "تنومة", "sentence_pp", False),  # في محافظة تنومة: not in the gazetteer
 ])
