@@ -195,7 +195,9 @@ def records(path: Path) -> Iterator[tuple[str, dict[str, Any] | Bad]]:
         for i, rec in enumerate(items):
             yield (f"[{i}]" if isinstance(obj, list) else ""), _with_encoding(rec, enc)
     else:
-        for n, line in enumerate(text.splitlines(), 1):
+        # JSON Lines ends a record at \n only (\r\n: the \r is JSON whitespace); U+2028, U+2029,
+        # U+0085 and other Unicode line breaks inside a record's strings are its text
+        for n, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -257,7 +259,7 @@ def arabic_chars(text: str) -> int:
 
 def title_from_text(text: str) -> str | None:
     """A .txt file's first line is its headline when it is short and not a sentence."""
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln.strip() for ln in re.split(r"\r?\n", text) if ln.strip()), "")
     return first if 0 < len(first) <= 150 and not first.endswith((".", ":", "،")) else None
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tasks import ingest
 from tasks.ingest import GZ_RATIO, Seen, admit, discover, file_groups, load_fields, read_items
+from tests.conftest import read_jsonl
 
 FIELDS = load_fields()
 
@@ -215,3 +216,42 @@ def test_a_large_input_is_read_a_few_files_at_a_time(shared):
     groups = list(file_groups(files))
     assert [p for g in groups for p in g] == files and len(groups) > 1  # never the whole corpus at once
     assert all(sum(p.stat().st_size for p in g) * GZ_RATIO <= 16 * 2**20 or len(g) == 1 for g in groups)
+
+
+SEPARATORS = ("\u2028", "\u2029", "\u0085")  # Unicode line breaks that do not end a JSON Lines record
+
+
+def separated_records(shared, n=60) -> list[dict]:
+    """Real plover_dev sentences with a raw Unicode separator (and an escaped control character in
+    every fourth) inside the text; JSON keeps the separators raw with ensure_ascii=False."""
+    recs = read_jsonl(shared / "eval/plover_dev.jsonl")[:n]
+    out = []
+    for i, r in enumerate(recs):
+        words = r["text"].split(" ")
+        mid = len(words) // 2
+        text = " ".join(words[:mid]) + SEPARATORS[i % 3] + " ".join(words[mid:])
+        out.append({"id": f"sep{i}", "text": text + ("\x1c\x0b" if i % 4 == 0 else "")})
+    return out
+
+
+def test_jsonl_keeps_unicode_separators_and_a_broken_line_costs_only_itself(tmp_path, shared):
+    recs = separated_records(shared)
+    lines = [json.dumps(r, ensure_ascii=False) for r in recs]
+    assert all(s in "".join(lines) for s in SEPARATORS) and "\\u001c" in lines[0]  # raw separators, escaped controls
+    lines.insert(30, '{"id": "broken", "text": "')
+    p = tmp_path / "sep.jsonl"
+    p.write_bytes("\r\n".join(lines).encode("utf-8"))  # CRLF tolerated
+    its = items(p)
+    docs = [i.row for i in its if i.kind == "doc"]
+    rejects = [i.row for i in its if i.kind == "reject"]
+    assert [d["text"] for d in docs] == [r["text"] for r in recs]
+    assert [d["source_id"] for d in docs] == [r["id"] for r in recs]
+    assert [(r["reason"], r["source_id"]) for r in rejects] == [("malformed_json", f"{p}:31")]
+    assert "line 31" in rejects[0]["detail"]
+
+
+def test_a_headline_is_cut_at_a_newline_not_at_a_unicode_separator(article):
+    first, rest = article.split("\n", 1)
+    line = first.replace(" ", "\u2028", 1)
+    assert ingest.title_from_text(line + "\n" + rest) == line  # U+2028 is inside the first line
+    assert ingest.title_from_text(first + "\r\n" + rest) == ingest.title_from_text(article)
