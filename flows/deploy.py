@@ -41,7 +41,7 @@ def deployed(inputs: list[str], warehouse: str, since: date | None = None, batch
         runner: where batches run: threads in the run's process, a local process pool, or Dask
         workers: threads, processes or local Dask workers
         dask_address: address of an existing Dask scheduler, e.g. tcp://host:8786 (empty: a local cluster)
-        full_refresh: rebuild the warehouse from these inputs under a new pipeline_version
+        full_refresh: rebuild the warehouse from these inputs (earlier runs' rows retire at the commit)
         wait: seconds to wait when another run holds the warehouse's lock
     """
     # khabar's body runs as this flow run (no extra nesting): same subflow and task runner as `khabar run`

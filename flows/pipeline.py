@@ -125,6 +125,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: in
             log.warning("removed %d leftovers of an interrupted run", len(leftovers))
         run_id, counts, seconds, part = new_run_id(started), Counter(), Counter(), 0
         seen = ingest.Seen(set(), set(), set()) if full_refresh else wh.seen()
+        ledger = ingest.Ledger.of(seen)
         paths, early = [], []
         for p in ingest.discover(inputs):
             (early if isinstance(p, Item) else paths).append(p)
@@ -164,6 +165,8 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: in
 
         def admit(items: list[Item]) -> None:
             docs, sources, rejects = ingest.admit(items, seen)
+            ledger.add(ledger.read, (it.row for it in items))
+            ledger.add(ledger.kept, sources + rejects)
             counts["records"] += len(items)
             counts["admitted"] += len(docs)
             pending.extend(docs)
@@ -182,11 +185,13 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: in
                 log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), counts["records"],
                          counts["records"] / (time.monotonic() - t0))
             docs, sources = ingest.settle(seen)
+            ledger.add(ledger.kept, sources)
             counts["admitted"] += len(docs)
             pending.extend(docs)
             if sources:
                 counts.update(stage_task(wh, run_id, next_part(), {"sources": sources}))
             flush(final=True)
+            counts["accounted"] = ledger.check()  # before anything is published
             row = run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh)
             t1 = time.perf_counter()
             commit_task(wh, run_id, row, dq_parts)

@@ -19,7 +19,6 @@ Per sentence, over the text stage's tokens:
 5. within a document a bare surname without a code repeats the coded full name's (rule "+coref");
 6. DATE mentions from tasks.dates, canonical = ISO date (or --MM-DD without a year).
 Actor codes follow the role valid at the publication date (start/end columns of actors.csv).
-For the event stage: actor_at / actors_in find coded mentions inside a span.
 """
 from __future__ import annotations
 
@@ -397,17 +396,6 @@ def _document(doc: dict, sentences: list[dict], by_sent: dict[int, list[dict]],
             seen.add(k)
             out.append(r)
     return out
-
-
-def actors_in(entities: list[dict], start: int, end: int) -> list[dict]:
-    """Entities with an actor code overlapping [start, end), in text order."""
-    return [e for e in entities if e.get("actor_code") and e["start"] < end and start < e["end"]]
-
-
-def actor_at(entities: list[dict], start: int, end: int) -> dict | None:
-    """The actor mention covering or inside [start, end): the longest overlapping coded entity."""
-    hits = actors_in(entities, start, end)
-    return max(hits, key=lambda e: (min(e["end"], end) - max(e["start"], start), e["end"] - e["start"])) if hits else None
 
 
 def entities_of(docs: list[dict], sentences: list[dict], tokens: list[dict]) -> list[dict]:

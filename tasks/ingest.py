@@ -399,6 +399,37 @@ def settle(seen: Seen) -> tuple[list[dict], list[dict]]:
     return docs, sources
 
 
+class LostRecords(RuntimeError):
+    """Records read that are in neither `sources` nor `rejects`: the run must not commit."""
+
+
+@dataclass
+class Ledger:
+    """The run's input accounting, per file: every record read (source_id) is in `sources` or `rejects`,
+    as a row of this run or of an earlier one (`before`: their (source_id, source_path) keys)."""
+    before: set[tuple[str, str]]
+    read: dict[str, set[str]] = field(default_factory=dict)  # source_path -> source_ids read
+    kept: dict[str, set[str]] = field(default_factory=dict)  # source_path -> source_ids given a row
+
+    @classmethod
+    def of(cls, seen: Seen) -> Ledger:
+        return cls(set(seen.sources) | {k[:2] for k in seen.rejects})
+
+    def add(self, into: dict[str, set[str]], rows: Iterable[dict]) -> None:
+        for r in rows:
+            into.setdefault(r["source_path"], set()).add(r["source_id"])
+
+    def check(self) -> int:
+        """Records accounted for; raises LostRecords naming each file's counts and first lost ids."""
+        lost = {p: sorted(i for i in ids - self.kept.get(p, set()) if (i, p) not in self.before)
+                for p, ids in self.read.items()}
+        if lost := {p: ids for p, ids in lost.items() if ids}:
+            raise LostRecords("records read but in neither sources nor rejects (nothing published): " + "; ".join(
+                f"{p}: {len(self.read[p])} read, {len(self.read[p]) - len(ids)} accounted, lost {ids[:3]}"
+                for p, ids in sorted(lost.items())))
+        return sum(map(len, self.read.values()))
+
+
 GZ_RATIO = 5  # a gzipped news file holds about five times its size in text
 
 

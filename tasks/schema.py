@@ -193,8 +193,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("location_text", S), Col("location_code", S),
         Col("location_precision", S, domain=("country", "region", "city", "site")),
         *place_cols("location_", "the event's place"),
-        Col("location_rule", S, doc="how the place was chosen: nearest (the events stage's place nearest the trigger) or "
-            "tasks.geo.event_place's trigger_pp, sentence_pp, sentence, dateline"),
+        Col("location_rule", S, doc="how tasks.geo.event_place chose the place: trigger_pp, sentence_pp, sentence "
+            "or dateline"),
         Col("event_date", D),
         Col("date_granularity", S, domain=DATE_GRANULARITY),
         Col("confidence", F64, False, min=0, max=1),

@@ -101,3 +101,20 @@ def test_the_flow_process_imports_no_stage_library():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'great_expectations', 'pandas', 'camel_tools'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_record_lost_between_read_and_staging_fails_the_run_and_publishes_nothing(prefect_api, tmp_path,
+                                                                                   seed_paths, monkeypatch):
+    from tasks import ingest
+
+    admit = ingest.admit
+
+    def losing(items, seen):  # a bug that drops the first sources row
+        docs, sources, rejects = admit(items, seen)
+        return docs, sources[1:], rejects
+
+    monkeypatch.setattr(ingest, "admit", losing)
+    wh = tmp_path / "wh"
+    with pytest.raises(ingest.LostRecords, match=rf"{seed_paths[0]}: 1 read, 0 accounted, lost \['{seed_paths[0]}'\]"):
+        khabar(inputs=[str(p) for p in seed_paths[:3]], warehouse=str(wh))
+    assert not list(wh.glob("runs/*.parquet")) and not list(wh.glob("documents/*.parquet"))
