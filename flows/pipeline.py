@@ -165,8 +165,8 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: in
 
         def admit(items: list[Item]) -> None:
             docs, sources, rejects = ingest.admit(items, seen)
-            ledger.add(ledger.read, (it.row for it in items))
-            ledger.add(ledger.kept, sources + rejects)
+            ledger.reads(it.row for it in items)
+            ledger.keeps(sources + rejects)
             counts["records"] += len(items)
             counts["admitted"] += len(docs)
             pending.extend(docs)
@@ -185,7 +185,7 @@ def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: in
                 log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), counts["records"],
                          counts["records"] / (time.monotonic() - t0))
             docs, sources = ingest.settle(seen)
-            ledger.add(ledger.kept, sources)
+            ledger.keeps(sources)
             counts["admitted"] += len(docs)
             pending.extend(docs)
             if sources:

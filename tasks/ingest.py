@@ -259,7 +259,7 @@ def arabic_chars(text: str) -> int:
 
 def title_from_text(text: str) -> str | None:
     """A .txt file's first line is its headline when it is short and not a sentence."""
-    first = next((ln.strip() for ln in re.split(r"\r?\n", text) if ln.strip()), "")
+    first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")  # strip() drops a \r
     return first if 0 < len(first) <= 150 and not first.endswith((".", ":", "،")) else None
 
 
@@ -415,9 +415,11 @@ class Ledger:
     def of(cls, seen: Seen) -> Ledger:
         return cls(set(seen.sources) | {k[:2] for k in seen.rejects})
 
-    def add(self, into: dict[str, set[str]], rows: Iterable[dict]) -> None:
-        for r in rows:
-            into.setdefault(r["source_path"], set()).add(r["source_id"])
+    def reads(self, rows: Iterable[dict]) -> None:
+        _add(self.read, rows)
+
+    def keeps(self, rows: Iterable[dict]) -> None:
+        _add(self.kept, rows)
 
     def check(self) -> int:
         """Records accounted for; raises LostRecords naming each file's counts and first lost ids."""
@@ -428,6 +430,11 @@ class Ledger:
                 f"{p}: {len(self.read[p])} read, {len(self.read[p]) - len(ids)} accounted, lost {ids[:3]}"
                 for p, ids in sorted(lost.items())))
         return sum(map(len, self.read.values()))
+
+
+def _add(ids: dict[str, set[str]], rows: Iterable[dict]) -> None:
+    for r in rows:
+        ids.setdefault(r["source_path"], set()).add(r["source_id"])
 
 
 GZ_RATIO = 5  # a gzipped news file holds about five times its size in text
