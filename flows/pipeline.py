@@ -129,28 +129,16 @@ def khabar(**given) -> dict:
 def pipeline(params: RunParams, window: int) -> dict:
     log, p = get_run_logger(), params
     wh, started, t0 = Warehouse(Path(p.warehouse)), datetime.now(timezone.utc), time.monotonic()
-    fields = ingest.load_fields()
     with wh.lock(p.wait):
         if leftovers := wh.recover():
             log.warning("removed %d leftovers of an interrupted run", len(leftovers))
         run = Tally(wh, new_run_id(started), ingest.Seen(set(), set(), set()) if p.full_refresh else wh.seen(), t0)
         early, paths, skipped = input_files(p.inputs, p.since)
-        if p.since:
-            run.counts["files_skipped"] = skipped
-        batches = Window(run, window, p.batch_size, p.batch_chars, p.max_reject_share, log)
+        run.counts.update({"files_skipped": skipped} if p.since else {})
+        batches = Window(run, window, p, log)
         try:
             admit(run, batches, early)
-            groups = list(ingest.file_groups(paths))
-            # a text several records give becomes the document of the least of them, not of the first read
-            run.seen.firsts = ingest.firsts(x for g in groups for x in rank_task(g, fields))
-            for done, group in zip(itertools.accumulate(map(len, groups)), groups):
-                admit(run, batches, read_task(group, fields))
-                log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), run.counts["records"],
-                         run.rate("records"))
-            docs, sources = ingest.settle(run.seen)
-            if sources:
-                run.stage({"sources": sources})
-            batches.add(docs)
+            read(run, batches, paths, log)
             batches.finish()
             row = run_row(started, p.inputs, run.counts, PIPELINE_VERSION, p.full_refresh)
             commit(run, row, window // 2, p.full_refresh, log)
@@ -166,6 +154,21 @@ def pipeline(params: RunParams, window: int) -> dict:
     log.info("run %s: %s", run.run_id, summary if row["status"] == "completed"
              else "nothing new: every input is already in the warehouse")
     return summary
+
+
+def read(run: Tally, batches: Window, paths: list[Path], log: Logger) -> None:
+    """Every record of the input files, a group of files at a time, ranked first: a text several
+    records give becomes the document of the least of them, not of the first read."""
+    fields = ingest.load_fields()
+    groups = list(ingest.file_groups(paths))
+    run.seen.firsts = ingest.firsts(x for g in groups for x in rank_task(g, fields))
+    for done, group in zip(itertools.accumulate(map(len, groups)), groups):
+        admit(run, batches, read_task(group, fields))
+        log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), run.counts["records"], run.rate("records"))
+    docs, sources = ingest.settle(run.seen)
+    if sources:
+        run.stage({"sources": sources})
+    batches.add(docs)
 
 
 def admit(run: Tally, batches: Window, items: list[Item]) -> None:

@@ -10,6 +10,7 @@ import pyarrow as pa
 from prefect.futures import PrefectFuture
 
 from flows.batch import Batch, Docs, batch_task, stage_task
+from flows.params import RunParams
 from tasks import ingest
 from tasks.publish import Warehouse
 
@@ -50,10 +51,8 @@ class Window:
     """New documents cut into batches (batch_cut) and submitted to the task runner, at most `size` in
     flight: submitting one more first waits for the oldest and counts it."""
 
-    def __init__(self, tally: Tally, size: int, batch_size: int, batch_chars: int, max_reject_share: float,
-                 log: Logger):
-        self.tally, self.size, self.log = tally, size, log
-        self.batch_size, self.batch_chars, self.max_reject_share = batch_size, batch_chars, max_reject_share
+    def __init__(self, tally: Tally, size: int, params: RunParams, log: Logger):
+        self.tally, self.size, self.params, self.log = tally, size, params, log
         self.pending: list[dict] = []
         self.flight: deque[PrefectFuture] = deque()
 
@@ -75,10 +74,10 @@ class Window:
             f.wait(timeout)
 
     def _submit(self, final: bool) -> None:
-        t = self.tally
-        while n := batch_cut(self.pending, self.batch_size, self.batch_chars) or (final and len(self.pending)):
+        t, p = self.tally, self.params
+        while n := batch_cut(self.pending, p.batch_size, p.batch_chars) or (final and len(self.pending)):
             docs, self.pending = self.pending[:n], self.pending[n:]
-            self.flight.append(batch_task.submit(t.wh, t.run_id, t.part(), Docs(docs), self.max_reject_share))
+            self.flight.append(batch_task.submit(t.wh, t.run_id, t.part(), Docs(docs), p.max_reject_share))
             while len(self.flight) > self.size:
                 self._collect()
 
