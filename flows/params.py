@@ -46,14 +46,16 @@ class RunParams(BaseModel):
     batch_chars: int = Field(BATCH_CHARS, gt=0, description="characters of text per task batch, at most")
     runner: Runner = Field("auto", description="where batches run: auto (threads for small inputs, else a process "
                                                "pool), threads in the run's process, a local process pool, or Dask")
-    workers: int | None = Field(None, gt=0, description="threads, processes or local Dask workers (empty: one per core)")
+    workers: int | None = Field(None, gt=0,
+                                description="threads, processes or local Dask workers (empty: one per core)")
     dask_address: Annotated[str | None, Flag(metavar="tcp://HOST:PORT")] = Field(
         None, description="address of an existing Dask scheduler (empty: a local cluster)")
     full_refresh: bool = Field(False, description="rebuild the warehouse from these inputs; earlier runs' rows "
                                                   "retire at commit (their history stays in runs)")
-    wait: Annotated[float, Flag(metavar="SECONDS")] = Field(0.0, ge=0, description="seconds to wait when another run holds the warehouse's lock")
-    max_reject_share: Annotated[float, Flag(metavar="SHARE")] = Field(0.2, ge=0, le=1, description="fail the run when a batch has a larger share of "
-                                                                 "documents failing quality")
+    wait: Annotated[float, Flag(metavar="SECONDS")] = Field(
+        0.0, ge=0, description="seconds to wait when another run holds the warehouse's lock")
+    max_reject_share: Annotated[float, Flag(metavar="SHARE")] = Field(
+        0.2, ge=0, le=1, description="fail the run when a batch has a larger share of documents failing quality")
 
     # The deployment's own defaults. Nobody watches a scheduled run: when a run started by hand holds
     # the warehouse, it waits for it (10 minutes) instead of failing at once as `khabar run` does.
@@ -83,16 +85,15 @@ def add_options(parser: argparse.ArgumentParser, model: type[BaseModel], default
     """One --option per field of `model` (its Flag, else --field-name), with the field's description and
     these defaults as help. An option left out sets nothing: the flow's own default applies."""
     for name, f in model.model_fields.items():
-        flag = _flag(f)
-        default = defaults.get(name, f.default)
+        t, default = f.annotation, defaults.get(name, f.default)
         shown = "" if default is None else f" (default: {' '.join(map(str, default)) if isinstance(default, list) else default})"
-        kw: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS,
-                              "help": (f.description + shown).replace("%", "%%")}
-        if f.annotation is bool:
+        kw: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "help": (f.description + shown).replace("%", "%%")}
+        if t is bool:
             kw["action"] = argparse.BooleanOptionalAction
         else:
-            kw.update(metavar=flag.metavar or ("N" if int in (f.annotation, *get_args(f.annotation)) else None), nargs="+" if get_origin(f.annotation) is list else None,
-                      choices=get_args(f.annotation) if get_origin(f.annotation) is Literal else None)
+            kw.update(metavar=_flag(f).metavar or ("N" if int in (t, *get_args(t)) else None),
+                      nargs="+" if get_origin(t) is list else None,
+                      choices=get_args(t) if get_origin(t) is Literal else None)
         parser.add_argument(_option(name, f), **kw)
 
 

@@ -115,10 +115,7 @@ def khabar(**given) -> dict:
     """Read `inputs` (files, folders, globs) and add what is new to the warehouse at `warehouse`.
 
     A batch is at most batch_size documents and batch_chars characters of text (memory follows
-    the text: a batch of long articles is shorter; an article longer than batch_chars goes alone).
-    runner: where batches run (auto: thread or process by the inputs' size; thread: this process;
-    process: a local process pool; dask: a Dask cluster, local with `workers` processes unless
-    dask_address names one)."""
+    the text: a batch of long articles is shorter; an article longer than batch_chars goes alone)."""
     p = RunParams(**given)
     workers = p.workers or cores()
     sub = pipeline.with_options(task_runner=task_runner(choose_runner(p, get_run_logger()), workers, p.dask_address))
