@@ -155,7 +155,7 @@ def test_custom_run_from_the_ui_fills_the_given_warehouse(served):
 
             def field(label: str):
                 return page.locator(".schema-form-property").filter(
-                    has=page.locator(".schema-form-property__label", has_text=re.compile(f"^{label}$")))
+                    has=page.locator(".schema-form-property__label", has_text=re.compile(rf"^{label}( \(Optional\))?$")))
 
             field("warehouse").locator("textarea").wait_for()
             shot("3-form")
