@@ -6,6 +6,8 @@ from the warehouse's DuckDB views, filtered on the run's run_id; a table with no
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,22 @@ def summary_markdown(fig: dict[str, Any], summary: dict) -> str:
                                         ("whole run", summary.get("seconds", "?"))], ""),
     ]
     return "\n".join(lines) + "\n"
+
+
+def summary_table(fig: dict[str, Any], summary: dict, warehouse: Path) -> str:
+    """The run summary for people: a short table, then where the warehouse is and how to query it."""
+    run, c = fig["run"], fig["counts"]
+    rows = [("input records", run["records"]), ("new documents", c["documents"]),
+            ("rejects", sum(n for *_, n in fig["rejects"])),
+            *((f"  {stage}: {reason}", n) for stage, reason, n in fig["rejects"]),
+            ("events", c["events"]), *((f"  {t}", n) for t, n in fig["events_by_type"]),
+            ("seconds", summary["seconds"])]
+    width = max(len(k) for k, _ in rows)
+    db = Path(warehouse).absolute() / "khabar.duckdb"
+    shell = Path(sys.executable).parent / "duckdb"  # duckdb-cli's shell (a dependency), beside the venv's python
+    return "\n".join([f"khabar run {run['run_id']}: {run['status'].replace('_', ' ')}", "",
+                      *(f"  {k:<{width}}  {v:>8}" for k, v in rows), "",
+                      f"warehouse: {db.parent}", f"query it:  {shlex.quote(str(shell))} -readonly {shlex.quote(str(db))}"])
 
 
 def publish_artifacts(summary: dict, warehouse: Path, run_id: str) -> None:

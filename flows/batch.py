@@ -119,5 +119,11 @@ def _retry(task, task_run, state) -> bool:
     return False
 
 
+@task(name="stage", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+def stage_task(wh: Warehouse, run_id: str, part: int, tables: dict[str, list[dict]]) -> Counter:
+    """Stage what ingest decided (sources and rejects of a group of files)."""
+    return Counter({t: wh.stage(run_id, t, rows, part) for t, rows in tables.items() if rows})
+
+
 batch_task = task(process_batch, name="batch", retries=1, retry_delay_seconds=5, retry_condition_fn=_retry,
                   cache_policy=NONE)

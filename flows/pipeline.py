@@ -1,11 +1,12 @@
 """The khabar flow: ingest -> text -> extract -> quality -> publish, on batches of documents."""
 from __future__ import annotations
 
+import itertools
 import time
-from collections import Counter, deque
+from collections import Counter
 from datetime import date, datetime, timezone
+from logging import Logger
 from pathlib import Path
-from typing import Literal
 
 import pyarrow as pa
 from prefect import flow, get_client, get_run_logger, task
@@ -15,22 +16,20 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows.artifacts import publish_artifacts
-from flows.batch import Batch, Docs, batch_task
-from flows.params import BATCH_CHARS, BATCH_SIZE, Positive
+from flows.params import RunParams, cores, takes
+from flows.tally import Tally, Window
 from tasks import dq, ingest
 from tasks.ingest import Item
 from tasks.publish import Warehouse, new_run_id, run_row
 from tasks.schema import PIPELINE_VERSION
 
-Runner = Literal["thread", "process", "dask"]
+# `--runner auto` takes the process pool above this many bytes of input text (ingest.text_bytes).
+# Placeholder from the break-even on SaudiNewsNet (2 cores): the pool's workers take 10-15 s to start
+# (each loads camel-tools and the models), then run ~120 documents/s against the thread runner's 20-25,
+# so the pool wins from ~350 documents, ~3.5 kB of input each.
+AUTO_PROCESS_BYTES = 1_200_000
 read_task = task(ingest.read_files, name="read", retries=2, retry_delay_seconds=[1, 5])
 rank_task = task(ingest.ranks, name="rank", retries=2, retry_delay_seconds=[1, 5])
-
-
-@task(name="stage", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
-def stage_task(wh: Warehouse, run_id: str, part: int, tables: dict[str, list[dict]]) -> Counter:
-    """Stage what ingest decided (sources and rejects of a group of files)."""
-    return Counter({t: wh.stage(run_id, t, rows, part) for t, rows in tables.items() if rows})
 
 
 @task(name="commit", cache_policy=NONE)
@@ -67,18 +66,7 @@ def data_docs(wh: Warehouse, workers: int, committed: bool = True) -> None:
             f.result()
 
 
-def batch_cut(docs: list[dict], size: int, chars: int) -> int:
-    """Documents in the first full batch of `docs`, 0 while they do not fill one: `size` documents,
-    or as many as fit in `chars` characters of text (at least one)."""
-    total = 0
-    for n, d in enumerate(docs):
-        total += len(d["text"])
-        if n == size or (n and total > chars):
-            return n
-    return 0
-
-
-def task_runner(runner: Runner, workers: int, dask_address: str | None):
+def task_runner(runner: str, workers: int, dask_address: str | None):
     if runner == "thread":
         return ThreadPoolTaskRunner(max_workers=workers)
     if runner == "process":
@@ -95,125 +83,112 @@ def task_runner(runner: Runner, workers: int, dask_address: str | None):
                                           "processes": True, "local_directory": "/tmp/khabar-dask"})
 
 
+def choose_runner(p: RunParams, log: Logger) -> str:
+    """p.runner, or for "auto" the thread runner on small inputs and the process pool on large ones."""
+    if p.runner != "auto":
+        return p.runner
+    _, paths, _ = input_files(p.inputs, p.since)
+    size = sum(map(ingest.text_bytes, paths))
+    runner = "process" if size > AUTO_PROCESS_BYTES else "thread"
+    log.info("runner auto: %s, for %d input files of about %s bytes (%s AUTO_PROCESS_BYTES, %s)", runner,
+             len(paths), f"{size:,}", "over" if runner == "process" else "at most", f"{AUTO_PROCESS_BYTES:,}")
+    return runner
+
+
+def input_files(inputs: list[str], since: date | None) -> tuple[list[Item], list[Path], int]:
+    """Rejects of input paths that are not files (missing, loops...), the files to read (modified since
+    `since`), and how many files `since` skips."""
+    paths, early = [], []
+    for p in ingest.discover(inputs):
+        (early if isinstance(p, Item) else paths).append(p)
+    if not since:
+        return early, paths, 0
+    cutoff = datetime(since.year, since.month, since.day, tzinfo=timezone.utc).timestamp()
+    kept = [p for p in paths if p.stat().st_mtime >= cutoff]
+    return early, kept, len(paths) - len(kept)
+
+
 @flow(name="khabar", log_prints=True)
-def khabar(inputs: list[str], warehouse: str = "warehouse", batch_size: Positive = BATCH_SIZE,
-           batch_chars: Positive = BATCH_CHARS, runner: Runner = "thread", workers: Positive = 2,
-           dask_address: str | None = None, full_refresh: bool = False, since: date | None = None,
-           wait: float = 0.0, max_reject_share: float = 0.2) -> dict:
+@takes(RunParams)
+def khabar(**given) -> dict:
     """Read `inputs` (files, folders, globs) and add what is new to the warehouse at `warehouse`.
 
     A batch is at most batch_size documents and batch_chars characters of text (memory follows
-    the text: a batch of long articles is shorter; an article longer than batch_chars goes alone).
-    runner: where batches run (thread: this process; process: a local process pool; dask: a Dask
-    cluster, local with `workers` processes unless dask_address names one). full_refresh rebuilds
-    the warehouse from these inputs; since skips input files last modified before that date;
-    a batch with a larger share of documents failing quality than max_reject_share fails the run."""
-    sub = pipeline.with_options(task_runner=task_runner(runner, workers, dask_address))
-    return sub(inputs=inputs, warehouse=warehouse, batch_size=batch_size, batch_chars=batch_chars,
-               window=2 * workers, full_refresh=full_refresh, since=since, wait=wait,
-               max_reject_share=max_reject_share)
+    the text: a batch of long articles is shorter; an article longer than batch_chars goes alone)."""
+    p = RunParams(**given)
+    workers = p.workers or cores()
+    sub = pipeline.with_options(task_runner=task_runner(choose_runner(p, get_run_logger()), workers, p.dask_address))
+    return sub(params=p, window=2 * workers)
 
 
 @flow(name="khabar-pipeline")
-def pipeline(inputs: list[str], warehouse: str, batch_size: int, batch_chars: int, window: int,
-             full_refresh: bool, since: date | None, wait: float, max_reject_share: float) -> dict:
-    log = get_run_logger()
-    wh, started, t0 = Warehouse(Path(warehouse)), datetime.now(timezone.utc), time.monotonic()
-    fields = ingest.load_fields()
-    with wh.lock(wait):
+def pipeline(params: RunParams, window: int) -> dict:
+    log, p = get_run_logger(), params
+    wh, started, t0 = Warehouse(Path(p.warehouse)), datetime.now(timezone.utc), time.monotonic()
+    with wh.lock(p.wait):
         if leftovers := wh.recover():
             log.warning("removed %d leftovers of an interrupted run", len(leftovers))
-        run_id, counts, seconds, part = new_run_id(started), Counter(), Counter(), 0
-        seen = ingest.Seen(set(), set(), set()) if full_refresh else wh.seen()
-        ledger = ingest.Ledger.of(seen)
-        paths, early = [], []
-        for p in ingest.discover(inputs):
-            (early if isinstance(p, Item) else paths).append(p)
-        if since:
-            cutoff = datetime(since.year, since.month, since.day, tzinfo=timezone.utc).timestamp()
-            counts["files_skipped"] = len(paths) - len(paths := [p for p in paths if p.stat().st_mtime >= cutoff])
-        batches: deque = deque()  # futures of the batches in flight
-        dq_parts: list[pa.Table] = []
-        pending: list[dict] = []
-
-        def next_part() -> int:
-            nonlocal part
-            part += 1
-            return part - 1
-
-        def collect() -> None:
-            b: Batch = batches.popleft().result()
-            dups = set(b.kids) & seen.docs  # split-off articles count only when new
-            seen.docs.update(b.kids)
-            counts["admitted"] += len(b.kids) - len(dups)
-            counts.update(b.counts)
-            counts.subtract(wh.drop(run_id, b.part, dups) if dups else {})
-            seconds.update(b.seconds)
-            dq_parts.append(b.dq)
-            log.info("documents %d/%d, %.1f documents/s", counts["documents"], counts["admitted"],
-                     counts["documents"] / (time.monotonic() - t0))
-
-        def flush(final: bool) -> None:
-            nonlocal pending
-            while n := batch_cut(pending, batch_size, batch_chars) or (final and len(pending)):
-                batch, pending = pending[:n], pending[n:]
-                batches.append(batch_task.submit(wh, run_id, next_part(), Docs(batch), max_reject_share))
-                while len(batches) > window:
-                    collect()
-            while final and batches:
-                collect()
-
-        def admit(items: list[Item]) -> None:
-            docs, sources, rejects = ingest.admit(items, seen)
-            ledger.reads(it.row for it in items)
-            ledger.keeps(sources + rejects)
-            counts["records"] += len(items)
-            counts["admitted"] += len(docs)
-            pending.extend(docs)
-            counts.update(stage_task(wh, run_id, next_part(), {"sources": sources, "rejects": rejects}))
-            flush(final=False)
-
+        run = Tally(wh, new_run_id(started), ingest.Seen(set(), set(), set()) if p.full_refresh else wh.seen(), t0)
+        early, paths, skipped = input_files(p.inputs, p.since)
+        run.counts.update({"files_skipped": skipped} if p.since else {})
+        batches = Window(run, window, p, log)
         try:
-            admit(early)
-            groups = list(ingest.file_groups(paths))
-            # a text several records give becomes the document of the least of them, not of the first read
-            seen.firsts = ingest.firsts(x for g in groups for x in rank_task(g, fields))
-            done = 0
-            for group in groups:
-                admit(read_task(group, fields))
-                done += len(group)
-                log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), counts["records"],
-                         counts["records"] / (time.monotonic() - t0))
-            docs, sources = ingest.settle(seen)
-            ledger.keeps(sources)
-            counts["admitted"] += len(docs)
-            pending.extend(docs)
-            if sources:
-                counts.update(stage_task(wh, run_id, next_part(), {"sources": sources}))
-            flush(final=True)
-            counts["accounted"] = ledger.check()  # before anything is published
-            row = run_row(started, inputs, counts, PIPELINE_VERSION, full_refresh)
-            t1 = time.perf_counter()
-            commit_task(wh, run_id, row, dq_parts)
-            t2 = time.perf_counter()
-            if dq_parts:
-                data_docs(wh, window // 2)
-            seconds.update({"commit": t2 - t1, "data-docs": time.perf_counter() - t2})
-            if full_refresh:
-                log.info("full refresh: retired %d files of earlier runs", len(wh.recover()))
+            admit(run, batches, early)
+            read(run, batches, paths, log)
+            batches.finish()
+            run.counts["accounted"] = run.ledger.check()  # before anything is published
+            row = run_row(started, p.inputs, run.counts, PIPELINE_VERSION, p.full_refresh)
+            commit(run, row, window // 2, p.full_refresh, log)
         except BaseException as e:
-            for f in batches:
-                f.wait(60)  # let in-flight batches finish before their staging is removed
-            wh.abort(run_id)
+            batches.wait(60)  # in-flight batches finish before their staging is removed
+            wh.abort(run.run_id)
             if isinstance(e, dq.QualityError):  # show why in Data Docs
                 data_docs(wh, window // 2, committed=False)
             raise
-    summary = {"run_id": run_id, **counts, "seconds": round(time.monotonic() - t0, 1),
-               "stage_seconds": {**stage_seconds(flow_run.get_id()), **{k: round(v, 2) for k, v in seconds.items()}}}
-    publish_artifacts(summary, wh.root, run_id)
-    log.info("run %s: %s", run_id, summary if row["status"] == "completed"
+    summary = {"run_id": run.run_id, **run.counts, "seconds": round(time.monotonic() - t0, 1),
+               "stage_seconds": {**stage_seconds(flow_run.get_id()), **{k: round(v, 2) for k, v in run.seconds.items()}}}
+    publish_artifacts(summary, wh.root, run.run_id)
+    log.info("run %s: %s", run.run_id, summary if row["status"] == "completed"
              else "nothing new: every input is already in the warehouse")
     return summary
+
+
+def read(run: Tally, batches: Window, paths: list[Path], log: Logger) -> None:
+    """Every record of the input files, a group of files at a time, ranked first: a text several
+    records give becomes the document of the least of them, not of the first read."""
+    fields = ingest.load_fields()
+    groups = list(ingest.file_groups(paths))
+    run.seen.firsts = ingest.firsts(x for g in groups for x in rank_task(g, fields))
+    for done, group in zip(itertools.accumulate(map(len, groups)), groups):
+        admit(run, batches, read_task(group, fields))
+        log.info("files %d/%d, %d records, %.0f records/s", done, len(paths), run.counts["records"], run.rate("records"))
+    docs, sources = ingest.settle(run.seen)
+    run.ledger.keeps(sources)
+    if sources:
+        run.stage({"sources": sources})
+    batches.add(docs)
+
+
+def admit(run: Tally, batches: Window, items: list[Item]) -> None:
+    """Ingest's decision on records: their sources and rejects staged, their new documents queued."""
+    docs, sources, rejects = ingest.admit(items, run.seen)
+    run.ledger.reads(it.row for it in items)
+    run.ledger.keeps(sources + rejects)
+    run.counts["records"] += len(items)
+    run.stage({"sources": sources, "rejects": rejects})
+    batches.add(docs)
+
+
+def commit(run: Tally, row: dict, docs_workers: int, full_refresh: bool, log: Logger) -> None:
+    """The atomic commit, then GX Data Docs of the run; a full refresh then retires earlier runs' files."""
+    t1 = time.perf_counter()
+    commit_task(run.wh, run.run_id, row, run.dq)
+    t2 = time.perf_counter()
+    if run.dq:
+        data_docs(run.wh, docs_workers)
+    run.seconds.update({"commit": t2 - t1, "data-docs": time.perf_counter() - t2})
+    if full_refresh:
+        log.info("full refresh: retired %d files of earlier runs", len(run.wh.recover()))
 
 
 def stage_seconds(run: str) -> dict[str, float]:

@@ -437,7 +437,15 @@ def _add(ids: dict[str, set[str]], rows: Iterable[dict]) -> None:
         ids.setdefault(r["source_path"], set()).add(r["source_id"])
 
 
-GZ_RATIO = 5  # a gzipped news file holds about five times its size in text
+GZ_RATIO = 4  # a gzipped news file holds about four times its size in text (SaudiNewsNet: 108 MB in 28 MB)
+
+
+def text_bytes(p: Path) -> int:
+    """Bytes of text file `p` holds, about (0 if it cannot be read)."""
+    try:
+        return p.stat().st_size * (GZ_RATIO if p.suffix.lower() == ".gz" else 1)
+    except OSError:
+        return 0
 
 
 def file_groups(paths: Iterable[Path], max_files: int = 256, max_bytes: int = 16 * 2**20) -> Iterator[list[Path]]:
@@ -445,10 +453,7 @@ def file_groups(paths: Iterable[Path], max_files: int = 256, max_bytes: int = 16
     text at most (a larger file is a group of its own): the flow holds one group's records at a time."""
     group, size = [], 0
     for p in paths:
-        try:
-            n = p.stat().st_size * (GZ_RATIO if p.suffix == ".gz" else 1)
-        except OSError:
-            n = 0
+        n = text_bytes(p)
         if group and (len(group) >= max_files or size + n > max_bytes):
             yield group
             group, size = [], 0

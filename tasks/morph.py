@@ -17,6 +17,7 @@ or occurs once in the document and does not follow another proper noun (ستيف
 """
 from __future__ import annotations
 
+import atexit
 import csv
 import gc
 import os
@@ -187,6 +188,9 @@ def load_analyzer():
     db.defines = {f: v for f, v in db.defines.items() if f in FEATS}  # camel-tools computes the defined ones
     db.compute_feats = db.compute_feats & FEATS
     gc.freeze()  # the DB is a huge immutable object graph: keep it out of GC passes
+    # ...until exit: frozen objects outlive the interpreter's last collection, and duckdb's bindings
+    # (nanobind) report their module's objects frozen with the DB as leaks (a screen of stderr)
+    atexit.register(gc.unfreeze)
     return Analyzer(db)
 
 

@@ -199,7 +199,7 @@ class Warehouse:
 
     def view_sql(self) -> str:
         """CREATE VIEW statements: each table over its current committed runs (typed and empty before any)."""
-        runs = f"read_parquet({_glob_sql(self.root / 'runs')})"
+        runs = f"read_parquet({_glob_sql(self.root / 'runs')}, union_by_name = true)"  # older runs lack new columns
         out = [f"CREATE OR REPLACE VIEW current_runs AS SELECT run_id FROM {runs} WHERE started_at >= "
                f"coalesce((SELECT max(started_at) FROM {runs} WHERE full_refresh), '-infinity'::TIMESTAMPTZ);"]
         for t, spec in TABLES.items():
@@ -244,4 +244,5 @@ def run_row(started: datetime, inputs: list[str], counts: dict[str, int], versio
     return {"started_at": started, "finished_at": datetime.now(timezone.utc), "pipeline_version": version,
             "inputs": json.dumps(inputs, ensure_ascii=False), "records": counts.get("records", 0),
             "new_documents": counts.get("documents", 0), "rejected": counts.get("rejects", 0),
+            "accounted": counts.get("accounted"),
             "status": "completed" if new else "nothing_new", "full_refresh": full_refresh}

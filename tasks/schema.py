@@ -233,6 +233,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("records", I64, False),
         Col("new_documents", I64, False),
         Col("rejected", I64, False),
+        Col("accounted", I64, doc="distinct records read that are in sources or rejects (rows of this run or "
+            "an earlier one); the run commits only when it is every record read (tasks.ingest.Ledger)"),
         Col("status", S, False, domain=("completed", "nothing_new")),
         Col("full_refresh", B, False, "this run rebuilt the warehouse; earlier runs' rows are retired"),
     ), key=("run_id",)),

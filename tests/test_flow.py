@@ -1,13 +1,19 @@
 """The flow end to end on real inputs: seeds plus eval records plus bad files, then a re-run."""
 import json
+import logging
 import os
+import re
+import shlex
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
-from flows.pipeline import batch_cut, khabar
+from flows.params import RunParams
+from flows.pipeline import AUTO_PROCESS_BYTES, choose_runner, khabar
+from flows.tally import batch_cut
+from tasks import ingest
 from tasks.config import ROOT
 from tests.conftest import read_jsonl
 from tests.test_failsafe import assert_every_source_has_its_document
@@ -43,6 +49,8 @@ def test_flow_writes_contract_tables_and_rerun_adds_nothing(prefect_api, tmp_pat
     assert not (second.get("documents") or second.get("sources") or second.get("rejects"))
     assert q(wh, "select count(*) from sources")[0][0] == first["sources"]
     assert q(wh, "select status from runs order by started_at") == [("completed",), ("nothing_new",)]
+    # every record read is accounted for, in both runs (the second's are all in the first's rows)
+    assert q(wh, "select accounted from runs order by started_at") == [(first["sources"] + first["rejects"],)] * 2
 
 
 def test_an_article_glued_to_several_parents_is_one_document(prefect_api, tmp_path, seed_paths):
@@ -79,7 +87,7 @@ def test_batch_limits_and_workers_must_be_over_zero(prefect_api, tmp_path, seed_
     assert not (tmp_path / "wh").exists()
     cli = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--batch-chars", "0"], capture_output=True,
                          text=True, cwd=ROOT)
-    assert cli.returncode == 2 and "--batch-chars: must be over 0" in cli.stderr
+    assert cli.returncode == 2 and "--batch-chars: Input should be greater than 0" in cli.stderr
 
 
 def test_the_cli_without_a_server_runs_on_a_temporary_one_and_ends_cleanly(tmp_path, seed_paths):
@@ -93,6 +101,10 @@ def test_the_cli_without_a_server_runs_on_a_temporary_one_and_ends_cleanly(tmp_p
     assert out.returncode == 0, out.stderr[-3000:]
     assert json.loads(out.stdout.strip().splitlines()[-1])["documents"] >= 1
     assert "Error logging to API" not in out.stdout + out.stderr, out.stderr[-3000:]
+    # quiet but for INFO records and the second line of Prefect's notice of its temporary server
+    noise = [line for line in out.stderr.splitlines() if not RECORD.match(line)]
+    assert noise == ["See https://docs.prefect.io/v3/concepts/server#how-to-guides for more information on running "
+                     "a dedicated Prefect server."], "\n".join(noise[:20])
 
 
 def test_the_flow_process_imports_no_stage_library():
@@ -105,8 +117,6 @@ def test_the_flow_process_imports_no_stage_library():
 
 def test_a_record_lost_between_read_and_staging_fails_the_run_and_publishes_nothing(prefect_api, tmp_path,
                                                                                    seed_paths, monkeypatch):
-    from tasks import ingest
-
     admit = ingest.admit
 
     def losing(items, seen):  # a bug that drops the first sources row
@@ -118,3 +128,52 @@ def test_a_record_lost_between_read_and_staging_fails_the_run_and_publishes_noth
     with pytest.raises(ingest.LostRecords, match=rf"{seed_paths[0]}: 1 read, 0 accounted, lost \['{seed_paths[0]}'\]"):
         khabar(inputs=[str(p) for p in seed_paths[:3]], warehouse=str(wh))
     assert not list(wh.glob("runs/*.parquet")) and not list(wh.glob("documents/*.parquet"))
+
+
+def test_runner_auto_takes_threads_for_small_inputs_and_the_process_pool_for_large_ones(seed_paths, shared, caplog):
+    log = logging.getLogger("khabar-test")
+    big = shared / "corpus" / "saudinewsnet" / "2015-07-23.json.gz"  # 1,318 articles in 1.1 MB of gzip
+    assert sum(p.stat().st_size for p in seed_paths) < AUTO_PROCESS_BYTES < ingest.text_bytes(big)
+    with caplog.at_level(logging.INFO, logger="khabar-test"):
+        assert choose_runner(RunParams(inputs=[str(p) for p in seed_paths]), log) == "thread"
+        assert choose_runner(RunParams(inputs=[str(big)]), log) == "process"
+        assert choose_runner(RunParams(inputs=[str(big)], runner="dask"), log) == "dask"  # a choice given stays
+    assert [r.getMessage().split(",")[0] for r in caplog.records] == ["runner auto: thread", "runner auto: process"]
+    assert "over AUTO_PROCESS_BYTES" in caplog.records[1].getMessage()
+
+
+# A successful command's stderr holds only INFO log records (Prefect's own, the flow's, and its libraries'
+# through Prefect's handler), one line each; nothing else: no warning, no traceback, no leak report.
+RECORD = re.compile(r"\d\d:\d\d:\d\d\.\d{3} \| INFO    \| ")
+
+
+def test_run_and_report_end_cleanly_with_a_summary_for_people(prefect_api, tmp_path, seed_paths):
+    """Each run starts from an empty analysis cache, so the camel-tools database loads (in the run's
+    process for threads, in each worker for the pool): its frozen GC once left duckdb's objects alive
+    at exit, and nanobind printed a screen of 'leaked instance' lines."""
+    from prefect.settings import PREFECT_API_URL
+
+    def khabar_cmd(*args: str, cache: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "KHABAR_CACHE_DIR": str(tmp_path / cache)}
+        done = subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done
+
+    for runner in ("auto", "process"):
+        wh = tmp_path / f"wh-{runner}"
+        run = khabar_cmd("run", "--input", *map(str, seed_paths), "--warehouse", str(wh), "--runner", runner,
+                         "--workers", "1", cache=f"cache-{runner}")
+        noise = [line for line in run.stderr.splitlines() if not RECORD.match(line)]
+        assert not noise, "\n".join(noise[:20])
+        assert "runner auto: thread" in run.stderr if runner == "auto" else "runner auto" not in run.stderr
+        docs, events = q(wh, "select (select count(*) from documents), (select count(*) from events)")[0]
+        table = dict(re.findall(r"^  (\w[\w ]*\w)  +(\S+)$", run.stdout, re.M))
+        assert (table["input records"], table["new documents"], table["events"]) == ("5", str(docs), str(events))
+        assert re.search(rf"^warehouse: {re.escape(str(wh))}$", run.stdout, re.M)
+        query = shlex.split(re.search(r"^query it:  (.+)$", run.stdout, re.M)[1])
+        counted = subprocess.run([*query, "-csv", "-noheader", "select count(*) from documents"], capture_output=True,
+                                 text=True, check=True)
+        assert counted.stdout.strip() == str(docs)  # the printed command opens this warehouse
+    report = khabar_cmd("report", "--warehouse", str(wh), "--out", str(tmp_path / "report.html"), cache="cache-report")
+    assert report.stderr == "" and (tmp_path / "report.html").stat().st_size > 0

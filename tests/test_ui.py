@@ -93,14 +93,14 @@ def served(tmp_path_factory):
     env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port), "PREFECT_API_URL": api,
            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{tmp}/prefect.db",
-           "PREFECT_RUNNER_POLL_FREQUENCY": "2", "KHABAR_TIMEZONE": TZ}
+           "PREFECT_RUNNER_POLL_FREQUENCY": "2", "KHABAR_TIMEZONE": TZ, "KHABAR_WAREHOUSE_ROOTS": str(tmp / "ok")}
     bin_ = Path(sys.executable).parent
     procs = {}
     try:
         procs["server"] = start([str(bin_ / "prefect"), "server", "start"], env, tmp / "server.log"), tmp / "server.log"
         wait_until(lambda: answers(f"{api}/health"), 240, "healthy Prefect server", procs)
         procs["serve"] = (start([sys.executable, "-m", "flows.deploy", "--paused", "--input", DEFAULT_INPUTS,
-                                 "--warehouse", str(tmp / "default-wh")], env, tmp / "serve.log"), tmp / "serve.log")
+                                 "--warehouse", str(tmp / "ok" / "default-wh")], env, tmp / "serve.log"), tmp / "serve.log")
         wait_until(lambda: "polling for scheduled runs" in (tmp / "serve.log").read_text(), 120,
                    "deployment being served", procs)
         yield f"http://127.0.0.1:{port}", env, tmp, tmp / "serve.log"
@@ -116,9 +116,11 @@ def test_deployment_has_the_schedule_and_a_typed_form(served):
     assert [(s["schedule"]["cron"], s["schedule"]["timezone"]) for s in d["schedules"]] == [("0 3 * * *", TZ)]
     props = d["parameter_openapi_schema"]["properties"]
     assert props["inputs"]["type"] == "array" and props["warehouse"]["type"] == "string"
-    assert props["batch_size"]["type"] == "integer" and props["runner"]["enum"] == ["thread", "process", "dask"]
+    assert props["batch_size"]["type"] == "integer" and props["runner"]["enum"] == ["auto", "thread", "process", "dask"]
+    assert props["runner"]["default"] == "auto" and props["wait"]["default"] == 600
+    assert props["max_reject_share"] == {**props["max_reject_share"], "type": "number", "minimum": 0, "maximum": 1}
     assert {"format": "date", "type": "string"} in props["since"]["anyOf"]
-    assert d["parameters"] == {"inputs": [DEFAULT_INPUTS], "warehouse": str(tmp / "default-wh")}
+    assert d["parameters"] == {"inputs": [DEFAULT_INPUTS], "warehouse": str(tmp / "ok" / "default-wh")}
 
 
 def test_custom_run_from_the_ui_fills_the_given_warehouse(served):
@@ -126,7 +128,7 @@ def test_custom_run_from_the_ui_fills_the_given_warehouse(served):
 
     ui, env, tmp, _ = served
     assert CHROMIUM.exists(), "Debian's chromium is missing: apt-get install -y chromium chromium-driver"
-    shots, warehouse, name = tmp / "screenshots", tmp / "ui-wh", f"ui-test-{os.getpid()}"
+    shots, warehouse, name = tmp / "screenshots", tmp / "ok" / "ui-wh", f"ui-test-{os.getpid()}"
     shots.mkdir()
     print(f"screenshots: {shots}")
     with sync_playwright() as p:
@@ -153,7 +155,7 @@ def test_custom_run_from_the_ui_fills_the_given_warehouse(served):
 
             def field(label: str):
                 return page.locator(".schema-form-property").filter(
-                    has=page.locator(".schema-form-property__label", has_text=re.compile(f"^{label}$")))
+                    has=page.locator(".schema-form-property__label", has_text=re.compile(rf"^{label}( \(Optional\))?$")))
 
             field("warehouse").locator("textarea").wait_for()
             shot("3-form")
@@ -180,7 +182,7 @@ def test_custom_run_from_the_ui_fills_the_given_warehouse(served):
             browser.close()
     seeds = {p.name for p in (ROOT / "seeds").glob("*.txt")}
     assert len(seeds) == 5 and articles(warehouse) == seeds  # the form's inputs, not the deployment's default
-    assert not (tmp / "default-wh").exists()
+    assert not (tmp / "ok" / "default-wh").exists()
 
 
 def open_run(page, runs: str, name: str, timeout: float = 180) -> None:
@@ -211,10 +213,17 @@ def test_cli_trigger_writes_to_the_given_warehouse_and_refuses_outside_inputs(se
         return subprocess.run([prefect, "deployment", "run", "khabar/daily", *args, "--watch"], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=300)
 
-    done = run(f"warehouse={tmp / 'cli-wh'}")
+    done = run(f"warehouse={tmp / 'ok' / 'cli-wh'}")
     assert done.returncode == 0 and "Completed" in done.stdout, done.stdout + done.stderr
-    assert articles(tmp / "cli-wh") == {p.name for p in (ROOT / "seeds").glob("000*.txt")}  # the default inputs
-    refused = run(f"warehouse={tmp / 'bad-wh'}", 'inputs=["/etc/*"]')
+    assert articles(tmp / "ok" / "cli-wh") == {p.name for p in (ROOT / "seeds").glob("000*.txt")}  # the default inputs
+    refused = run(f"warehouse={tmp / 'ok' / 'bad-wh'}", 'inputs=["/etc/*"]')
     assert refused.returncode != 0 and "Failed" in refused.stdout, refused.stdout + refused.stderr
     assert "outside the allowed input folders" in serve_log.read_text()
-    assert not (tmp / "bad-wh").exists()
+    assert not (tmp / "ok" / "bad-wh").exists()
+    for bad in (tmp / "elsewhere", tmp / "ok" / ".." / "elsewhere"):
+        refused = run(f"warehouse={bad}")
+        assert refused.returncode != 0 and "Failed" in refused.stdout, refused.stdout + refused.stderr
+        assert not (tmp / "elsewhere").exists()
+    log = serve_log.read_text()
+    assert f"warehouse '{tmp / 'elsewhere'}' is outside the allowed warehouse folders" in log
+    assert "contains '..'; path traversal is not allowed" in log
