@@ -10,7 +10,11 @@ identical across runners" or each table's first difference (tasks.digest).
 One local Prefect server serves all runs, so its start-up is not counted. The analysis cache starts
 empty (bench/out/cache) and the slices run in order: the 1k run is cold, later ones reuse what the
 earlier slices analysed. Per-stage times are summed over worker processes (CPU seconds, roughly).
+First of all (unless --no-cold-default), the whole corpus as a new user runs it: `khabar run` with the
+CLI's defaults (runner auto), Prefect's embedded server, an empty analysis cache; wall, peak RSS and the
+ratio to the uncached analyzer measured right after (issue 19's bars: 600 s, 2 GiB, 20x).
 usage: python bench/run.py [--sizes 1000 5000 all] [--dask-sizes 5000 all] [--runner process] [--out bench/out]
+       [--no-cold-default]   (the cold-default run alone: --sizes --dask-sizes)
 """
 from __future__ import annotations
 
@@ -76,11 +80,13 @@ def prefect_server(home: Path):
         proc.wait(30)
 
 
-def run(env: dict, inputs: list[str], wh: Path, *extra: str) -> dict:
-    """One `khabar run` in a subprocess: its summary, wall time and peak RSS of the process tree."""
+def run(env: dict, inputs: list[str], wh: Path, *extra: str, log: Path | None = None) -> dict:
+    """One `khabar run` in a subprocess: its summary, wall time and peak RSS of the process tree;
+    its stderr (the log) goes to `log`, if given."""
     cmd = [sys.executable, "-m", "flows.cli", "run", "--warehouse", str(wh), "--json", "--input", *inputs, *extra]
     t0, peak = time.monotonic(), 0
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    err = log.open("w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
@@ -89,10 +95,31 @@ def run(env: dict, inputs: list[str], wh: Path, *extra: str) -> dict:
             pass
         time.sleep(0.2)
     out = proc.stdout.read()
+    if log:
+        err.close()
     if proc.returncode:
         raise RuntimeError(f"run failed ({proc.returncode}): {out[-2000:]}")
     summary = json.loads(out.strip().splitlines()[-1])
     return {**summary, "wall": time.monotonic() - t0, "peak_rss_mb": peak / 2**20}
+
+
+def cold_default(out: Path, meter) -> None:
+    """`khabar run` on the whole corpus as a new user starts it: the CLI's defaults (runner auto, one
+    worker per core), Prefect's embedded server (its start-up counted) and an empty analysis cache;
+    then the uncached analyzer, measured right after."""
+    cache, wh, log = out / "cold-cache", out / "wh-cold", out / "cold-default.log"
+    subprocess.run(["rm", "-rf", str(cache), str(wh)], check=True)
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        r = run({**env, "PREFECT_HOME": home, "KHABAR_CACHE_DIR": str(cache)}, [str(CORPUS)], wh, log=log)
+    n_tok, n_words = tokens(wh)
+    rate = meter()
+    chose = next((ln.split("runner auto: ", 1)[1].split(",")[0] for ln in log.open() if "runner auto: " in ln), "?")
+    print(line("[cold default] all", r, n_tok, n_words), flush=True)
+    print(f"[cold default] runner auto chose {chose}; wall {r['wall']:.1f}s (bar 600 s, goal 300 s), peak RSS "
+          f"{r['peak_rss_mb']:,.0f} MiB (bar 2,048), {n_words / r['wall']:,.0f} Arabic words/s of wall time = "
+          f"{n_words / r['wall'] / rate:.1f}x the uncached analyzer's {rate:,.0f} words/s measured right after (bar 20x)",
+          flush=True)
 
 
 def tokens(wh: Path) -> tuple[int, int]:
@@ -154,7 +181,9 @@ def line(label: str, r: dict, n_tok: int, n_words: int) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", nargs="+", default=["1000", "5000", "all"])
+    ap.add_argument("--sizes", nargs="*", default=["1000", "5000", "all"])
+    ap.add_argument("--cold-default", action=argparse.BooleanOptionalAction, default=True,
+                    help="first, the whole corpus with the CLI's defaults from an empty cache")
     ap.add_argument("--runner", default="process")
     ap.add_argument("--workers", default="2")
     ap.add_argument("--dask-sizes", nargs="*", default=["5000", "all"])
@@ -169,6 +198,8 @@ def main() -> None:
         rates.append(meter())
         print(f"camel-tools Analyzer, no cache: {rates[-1]:,.0f} words/s (one process)", flush=True)
     measure()
+    if a.cold_default:
+        cold_default(a.out, meter)
     cache = a.out / "cache"
     subprocess.run(["rm", "-rf", str(cache)], check=True)
     with tempfile.TemporaryDirectory() as home, prefect_server(Path(home)) as env:

@@ -23,11 +23,10 @@ from tasks.ingest import Item
 from tasks.publish import Warehouse, new_run_id, run_row
 from tasks.schema import PIPELINE_VERSION
 
-# `--runner auto` takes the process pool above this many bytes of input text (ingest.text_bytes).
-# Placeholder from the break-even on SaudiNewsNet (2 cores): the pool's workers take 10-15 s to start
-# (each loads camel-tools and the models), then run ~120 documents/s against the thread runner's 20-25,
-# so the pool wins from ~350 documents, ~3.5 kB of input each.
-AUTO_PROCESS_BYTES = 1_200_000
+# `--runner auto` takes the process pool above this many bytes of input text (ingest.text_bytes): the
+# break-even measured by bench/runner_threshold.py (SaudiNewsNet slices from an empty cache, one worker
+# per core on 2 cores: 1.18 MB thread 31.7 s vs pool 34.7 s, 3.32 MB 53.9 s vs 48.6 s; about 1.95 MB).
+AUTO_PROCESS_BYTES = 2_000_000
 read_task = task(ingest.read_files, name="read", retries=2, retry_delay_seconds=[1, 5])
 rank_task = task(ingest.ranks, name="rank", retries=2, retry_delay_seconds=[1, 5])
 
