@@ -222,7 +222,7 @@ def _json(text: str, line: int) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as e:
         return Bad("malformed_json", f"line {line or e.lineno} column {e.colno}: {e.msg}")
-    except (ValueError, RecursionError) as e:  # a number over 4,300 digits; nesting deeper than the stack
+    except (ValueError, RecursionError) as e:  # a number over 4,300 digits; nesting past the recursion limit
         where = f"line {line}: " if line else ""
         return Bad("malformed_json", where + (str(e) if isinstance(e, ValueError) else "nested too deeply"))
 
