@@ -2,6 +2,8 @@
 
 Formats: .txt (one article), .json (object or array), .jsonl, .html/.htm, each optionally .gz.
 Every record ends as exactly one `doc` item (a documents row plus its source) or one `reject` item.
+Decoding: bytes by `decode`; in JSON, a lone surrogate (only an escape such as \\ud83d without its
+pair gives one) becomes U+FFFD in the record's strings, one character for one: UTF-8 cannot hold it.
 """
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ ARABIC = re.compile(f"[{SCRIPT}]")
 _ARABIC_RUNS = re.compile(ARABIC.pattern + "+")
 LETTER = re.compile(r"[^\W\d_]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+JSON_SPACE = " \t\r"  # a JSON Lines line of only these is blank (\r: CRLF line ends)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,17 @@ def reject(source_id: str, path: str, reason: str, detail: str, sample: str | No
 # ---------------------------------------------------------------- paths
 
 def discover(inputs: Iterable[str]) -> Iterator[Path | Item]:
-    """Expand files, folders (recursively) and globs, in sorted order; bad paths become rejects."""
+    """Expand files, folders (recursively) and globs, in sorted order; bad paths become rejects.
+    A file (or bad path) reached twice, e.g. through a folder and a glob, is one input: yielded once."""
+    done = set()
+    for x in _discover(inputs):
+        key = str(x) if isinstance(x, Path) else x.row["source_id"]
+        if key not in done:
+            done.add(key)
+            yield x
+
+
+def _discover(inputs: Iterable[str]) -> Iterator[Path | Item]:
     for spec in inputs:
         matches = _glob(spec) if glob.has_magic(spec) else [spec]
         if not matches:
@@ -186,10 +200,9 @@ def records(path: Path) -> Iterator[tuple[str, dict[str, Any] | Bad]]:
     elif fmt == "html":
         yield "", _html(text, enc)
     elif fmt == "json":
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as e:
-            yield "", Bad("malformed_json", f"line {e.lineno} column {e.colno}: {e.msg}")
+        obj = _json(text, 0)
+        if isinstance(obj, Bad):
+            yield "", obj
             return
         items = obj if isinstance(obj, list) else [obj]
         for i, rec in enumerate(items):
@@ -198,19 +211,29 @@ def records(path: Path) -> Iterator[tuple[str, dict[str, Any] | Bad]]:
         # JSON Lines ends a record at \n only (\r\n: the \r is JSON whitespace); U+2028, U+2029,
         # U+0085 and other Unicode line breaks inside a record's strings are its text
         for n, line in enumerate(text.split("\n"), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield f":{n}", Bad("malformed_json", f"line {n} column {e.colno}: {e.msg}")
-                continue
-            yield f":{n}", _with_encoding(rec, enc)
+            if line.strip(JSON_SPACE):
+                rec = _json(line, n)
+                yield f":{n}", rec if isinstance(rec, Bad) else _with_encoding(rec, enc)
+
+
+def _json(text: str, line: int) -> Any:
+    """Parsed JSON, or Bad; `line`: the JSON Lines line number of `text` (0: a whole file)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        return Bad("malformed_json", f"line {line or e.lineno} column {e.colno}: {e.msg}")
+    except (ValueError, RecursionError) as e:  # a number over 4,300 digits; nesting past the recursion limit
+        where = f"line {line}: " if line else ""
+        return Bad("malformed_json", where + (str(e) if isinstance(e, ValueError) else "nested too deeply"))
 
 
 def _with_encoding(rec: Any, enc: str) -> dict[str, Any] | Bad:
+    """A JSON object with its encoding, its lone surrogates replaced (module docstring)."""
     if not isinstance(rec, dict):
         return Bad("wrong_type", f"record is {type(rec).__name__}, expected a JSON object")
+    if bad := [k for k, v in rec.items() if isinstance(v, str) and SURROGATE.search(v)]:
+        rec = {**rec, **{k: SURROGATE.sub("\ufffd", rec[k]) for k in bad}}
+        enc += " (lone surrogates replaced by U+FFFD)"
     return {**rec, "_encoding": enc}
 
 
@@ -297,8 +320,10 @@ def to_document(rec: dict[str, Any], fields: dict[str, tuple[str, ...]]) -> dict
 
 
 def read_items(path: Path, fields: dict[str, tuple[str, ...]]) -> Iterator[Item]:
-    """All items of one file: each record becomes a `doc` or a `reject`."""
+    """All items of one file: each record becomes a `doc` or a `reject`. A record whose own id an
+    earlier record of the file has is a `duplicate_id` reject known by its position."""
     sp = str(path)
+    ids: dict[str, str] = {}  # own id -> position of its first record
     for pos, rec in records(path):
         sid = sp + pos
         if isinstance(rec, Bad):
@@ -306,7 +331,10 @@ def read_items(path: Path, fields: dict[str, tuple[str, ...]]) -> Iterator[Item]
             continue
         try:
             own = _field(rec, fields["id"], "id")
-            sid = own if own is not None else sid
+            if own in ids:
+                raise Bad("duplicate_id", f"id {own!r} is already the id of {sp}{ids[own]}")
+            if own is not None:
+                ids[own], sid = pos, own
             doc = to_document(rec, fields)
         except Bad as b:
             raw = rec.get("text") or rec.get("content")
