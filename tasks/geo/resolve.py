@@ -54,9 +54,10 @@ class Resolved:
     reason: str | None = None
 
     def columns(self) -> dict:
+        """The geo columns of an entity row (a continent's country: null)."""
         p = self.place
         return {"geonames_id": p and p.geonameid, "latitude": p and p.latitude, "longitude": p and p.longitude,
-                "country": p and p.country, "precision": p and p.feature, "geo_rule": self.rule,
+                "country": p and (p.country or None), "precision": p and p.feature, "geo_rule": self.rule,
                 "geo_reason": self.reason}
 
 
@@ -206,14 +207,15 @@ def nisba(gz: Gazetteer, words: list[str], before: str) -> str | None:
 
 
 def people(gz: Gazetteer, k: str) -> str | None:
-    """Why a name is a people rather than a place, else None: one word with the article that neither
-    GeoNames nor a trusted places.csv row names, whose nisba a demonym spells (الأرمن: الأرمني,
-    الأفغان: الأفغاني; UniversalPetrarch lists both as places)."""
+    """Why a name is a people rather than a place, else None: a one-word name with the article that
+    only an untrusted places.csv row has (GeoNames has no such place), whose nisba is a demonym of
+    that row's country: الأرمن (الأرمني), الأفغان, الصرب, الإسبان, which UniversalPetrarch lists as
+    places. Not a name no list has (المجر, الدنمارك: countries CLDR spells otherwise)."""
     o = gz.overrides.get(k)
-    if " " in k or not k.startswith("ال") or k in gz.names or (o is not None and o.source in TRUSTED):
+    if o is None or o.source in TRUSTED or " " in k or not k.startswith("ال") or k in gz.names:
         return None
     c = gz.demonyms.get(k + "ي")
-    return c and f"the people of {c} ({k}ي is its nationality adjective)"
+    return f"the people of {c} ({k}ي is its nationality adjective)" if c and c == o.country else None
 
 
 def resolve(gz: Gazetteer, text: str, context: frozenset[str] = frozenset(), before: str = "") -> Resolved:
