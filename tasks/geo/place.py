@@ -8,8 +8,9 @@ In order (event_place's `rule`):
   sentence_pp  else such a place elsewhere in the sentence, the nearest to the trigger ("في عدن، قتل ...")
   sentence     else the sentence's place nearest the trigger, after it first
   dateline     else the article's dateline ("الرياض - واس")
-Nationality adjectives (geo_rule nisba) are no places. The places are entity rows of the geo stage
-(text, start, end and the geo columns); the chosen one comes back with the rule.
+Nationality adjectives and peoples (geo_rule nisba, people: القوات السعودية, الأرمن) are no places.
+The places are entity rows of the geo stage (text, start, end and the geo columns); the chosen one
+comes back with the rule.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from tasks.arabic import key
 from tasks.geo.gazetteer import gazetteer
-from tasks.geo.resolve import HEADS, LABELS, plain
+from tasks.geo.resolve import HEADS, LABELS, NOT_PLACES, plain
 
 _LOCATIVE = frozenset("في وفي ففي داخل وداخل قرب وقرب عند وعند بمدينه".split())
 _NEAR = ("بالقرب", "من")
@@ -61,7 +62,7 @@ def event_place(trigger_start: int, trigger_end: int, sentence_tokens: list[dict
     """The place of the event whose trigger spans [trigger_start, trigger_end) in a sentence, given the
     sentence's tokens, its LOC/GPE entity rows (geocoded) and the article's dateline row, if any.
     Within a rule, places with coordinates come before those the gazetteer could not place."""
-    names = sorted((p for p in places if p["label"] in LABELS and p.get("geo_rule") != "nisba"),
+    names = sorted((p for p in places if p["label"] in LABELS and p.get("geo_rule") not in NOT_PLACES),
                    key=lambda p: (p.get("geonames_id") is None, p["start"]))
     toks = sentence_tokens
     stop = next((t["start"] for t in toks if t["start"] >= trigger_end and t["surface"] in _BOUNDARY), None)

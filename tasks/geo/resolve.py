@@ -3,17 +3,20 @@
 A mention is looked up as written, then without a proclitic (وبغداد, ببغداد, لسوريا; للرياض ->
 الرياض) and without a head word (منطقة عسير, مدينة عدن, مطار الكويت, شمال سوريا: the head says
 region, city or site). The article is part of a name: الرياض is looked up, never رياض for it.
-Among a name's places (countries before cities, a country's places by population):
+Among a name's places (countries before cities, a country's places by population; a continent
+only when the name has no other place: أوروبا, آسيا):
   override   seeds/places.csv (curated or CLDR) fixes the country and precision; a place it names that
-             GeoNames lacks gets its country's coordinates at country precision (override_country)
+             GeoNames lacks gets its country's coordinates at country precision (override_country);
+             a row in no one country takes the name's continent
   unique     the name has places in one country only
   context    several countries, one of them (or several) named elsewhere in the document: by a
              resolved place, an actor's country code or the dateline
   population several countries, the largest place at least DOMINANCE times the next country's (a
              country of that name outweighs any city: تونس is Tunisia)
 Otherwise no coordinates (fail-safe), with geo_rule saying why: ambiguous, unknown (no such name),
-nisba (a nationality adjective: الحكومة السعودية), no_country (a sea or continent), untrusted (only
-UniversalPetrarch's or camel-tools' list has it). Within the chosen country a city is preferred to a
+nisba (a nationality adjective: الحكومة السعودية), people (a people, the collective of a nationality
+adjective: الأرمن, الأفغان), no_country (a sea or region in no one country: الخليج, الشرق الأوسط),
+untrusted (only UniversalPetrarch's or camel-tools' list has it). Within the chosen country a city is preferred to a
 region of the same name unless the head says region; two cities of similar size make it the
 country (ambiguous_city).
 """
@@ -25,9 +28,11 @@ from functools import lru_cache
 
 from tasks.arabic import PROCLITICS
 from tasks.geo.gazetteer import TRUSTED, Gazetteer, Place, gazetteer, key
+from tasks.schema import CONTINENT
 
 LABELS = ("LOC", "GPE")
 COLS = ("geonames_id", "latitude", "longitude", "country", "precision", "geo_rule", "geo_reason")
+NOT_PLACES = ("nisba", "people")  # geo rules of mentions that name no place (tasks.geo.event_place skips them)
 DOMINANCE = 10  # population ratio that settles a name shared by several countries
 CITY_RATIO = 3  # two same-named cities in one country closer in size than this: the country only
 HEADS = {  # words before a name that say what it names (matching forms)
@@ -49,9 +54,10 @@ class Resolved:
     reason: str | None = None
 
     def columns(self) -> dict:
+        """The geo columns of an entity row (a continent's country: null)."""
         p = self.place
         return {"geonames_id": p and p.geonameid, "latitude": p and p.latitude, "longitude": p and p.longitude,
-                "country": p and p.country, "precision": p and p.feature, "geo_rule": self.rule,
+                "country": p and (p.country or None), "precision": p and p.feature, "geo_rule": self.rule,
                 "geo_reason": self.reason}
 
 
@@ -117,10 +123,14 @@ def _in_country(gz: Gazetteer, places: list[Place], country: str, hint: str | No
 def choose(gz: Gazetteer, k: str, hint: str | None, context: frozenset[str]) -> Resolved | None:
     """The place a key names, given the head hint and the document's countries; None: no such name."""
     places = sorted(gz.places(k), key=lambda p: (p.feature != "country", -p.population))
+    continents = [p for p in places if p.feature == CONTINENT]
+    places = [p for p in places if p.feature != CONTINENT]  # a continent never wins over a country or city
     o = gz.overrides.get(k)
     if o is not None and o.source in TRUSTED and not (
             o.country not in context and any(p.country in context for p in places)):  # طرابلس in a Lebanese story
         if not o.country:
+            if continents:
+                return Resolved(continents[0], "override")
             return Resolved(None, "no_country", f"places.csv: {o.canonical} is in no one country")
         precision = {"site": "city", "direction": None}.get(hint, hint) or o.precision
         if precision == "country" or hint == "direction":
@@ -131,6 +141,8 @@ def choose(gz: Gazetteer, k: str, hint: str | None, context: frozenset[str]) -> 
             return Resolved(p, "override")
         return _country_of(gz, o.country, "override_country",
                            f"places.csv: {o.canonical} ({o.precision}) is not in the gazetteer; its country")
+    if not places and continents:
+        return Resolved(continents[0], "unique")
     if not places:
         if o is not None:
             return Resolved(None, "untrusted", f"only places.csv:{o.source} has it ({o.country or 'no country'})")
@@ -194,6 +206,18 @@ def nisba(gz: Gazetteer, words: list[str], before: str) -> str | None:
     return f"{' '.join(words[:-1])} + adjective"
 
 
+def people(gz: Gazetteer, k: str) -> str | None:
+    """Why a name is a people rather than a place, else None: a one-word name with the article that
+    only an untrusted places.csv row has (GeoNames has no such place), whose nisba is a demonym of
+    that row's country: الأرمن (الأرمني), الأفغان, الصرب, الإسبان, which UniversalPetrarch lists as
+    places. Not a name no list has (المجر, الدنمارك: countries CLDR spells otherwise)."""
+    o = gz.overrides.get(k)
+    if o is None or o.source in TRUSTED or " " in k or not k.startswith("ال") or k in gz.names:
+        return None
+    c = gz.demonyms.get(k + "ي")
+    return f"the people of {c} ({k}ي is its nationality adjective)" if c and c == o.country else None
+
+
 def resolve(gz: Gazetteer, text: str, context: frozenset[str] = frozenset(), before: str = "") -> Resolved:
     """One mention (its text, the document's countries, the word before it) to a place or a reason."""
     fs = forms(text)
@@ -201,6 +225,8 @@ def resolve(gz: Gazetteer, text: str, context: frozenset[str] = frozenset(), bef
         return Resolved(None, "unknown", "no letters")
     failed = None  # the first lookup that found the name but no place: kept if no later one does better
     for k, hint, how in fs:
+        if how != "head" and (why := people(gz, k)):
+            return Resolved(None, "people", why)
         if k in gz.names or k in gz.overrides:
             words = k.split()
             if len(words) == 1 and how != "head" and (why := nisba(gz, words, key(before))):
@@ -264,7 +290,8 @@ def geocode_doc(gz: Gazetteer, doc: dict, ents: list[dict]) -> list[dict]:
     text = doc["text"]
     first = {i: resolve(gz, e["text"], before=_before(text, e["start"]))
              for i, e in enumerate(ents) if e["label"] in LABELS}
-    context = {r.place.country for r in first.values() if r.place and r.rule.split("+")[-1] in _SETTLED}
+    context = {r.place.country for r in first.values()
+               if r.place and r.place.country and r.rule.split("+")[-1] in _SETTLED}  # a continent has none
     context |= {c[:3] for e in ents if e["label"] not in LABELS and (c := e.get("actor_code")) and c[:3] in gz.countries}
     if (d := dateline(gz, text)) and d["country"]:
         context.add(d["country"])
