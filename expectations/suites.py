@@ -90,14 +90,13 @@ def suite(t: Table) -> gx.ExpectationSuite:
                 description=f"{txt} equals documents.text[{start}:{end}]"))
     for anchor, *others in t.together:
         for c in others:
-            present, where = Column(anchor).is_not_null(), f"{c} present where {anchor} is"
+            present, absent = Column(anchor).is_not_null(), Column(anchor).is_null()
+            there, gone = f"{c} present where {anchor} is", f"{c} absent where {anchor} is"
             for other, value in [(o, v) for col, o, v in t.null_where if col == c]:
-                present, where = present & (Column(other) != value), f"{where}, unless {other} is {value}"
-                add(gxe.ExpectColumnValuesToBeNull(
-                    column=c, row_condition=Column(other) == value, description=f"{c} absent where {other} is {value}"))
-            add(gxe.ExpectColumnValuesToNotBeNull(column=c, row_condition=present, description=where))
-            add(gxe.ExpectColumnValuesToBeNull(
-                column=c, row_condition=Column(anchor).is_null(), description=f"{c} absent where {anchor} is"))
+                present, there = present & (Column(other) != value), f"{there}, unless {other} is {value}"
+                absent, gone = absent | (Column(other) == value), f"{gone} or where {other} is {value}"
+            add(gxe.ExpectColumnValuesToNotBeNull(column=c, row_condition=present, description=there))
+            add(gxe.ExpectColumnValuesToBeNull(column=c, row_condition=absent, description=gone))
     if "sentences" in needs(t):
         add(gxe.ExpectColumnValuesToNotBeNull(
             column="sentence_end", description="every (doc_id, sentence_id) is a sentence of the batch"))
