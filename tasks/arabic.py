@@ -22,6 +22,18 @@ SCRIPT = BLOCK + "\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"  # any A
 # Leading clitics a name or word may carry (longest first): and/so + by/for/like.
 PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 
+
+def unclitic(w: str) -> list[str]:
+    """A matching-form word and its forms without one proclitic (2+ letters left); لل -> ال (للأمم -> الأمم)."""
+    out = [w]
+    for p in PROCLITICS:
+        rest = w[len(p):]
+        if w.startswith(p) and len(rest) >= 2:
+            out.append(rest)
+            if p.endswith("ل") and rest.startswith("ل") and len(rest) > 2:
+                out.append("ال" + rest[1:])
+    return out
+
 _KEY = str.maketrans({**FOLD, **dict.fromkeys(MARKS)})
 _VARIANT = str.maketrans(VARIANTS)
 

@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 from operator import itemgetter
 
 
-from tasks.arabic import PROCLITICS, key
+from tasks.arabic import key, unclitic
 from tasks.dates import MONTH, WEEKDAY, publication_date, resolve_dates
 from tasks.dictionaries import CURATED, load, variants
 from tasks.ner import tag as ner
@@ -126,14 +126,7 @@ def token_keys(surface: str, lemma: str | None, last: str | None) -> tuple[tuple
     """(exact, loose) lookup keys of one token. Exact: the matching form, the same without proclitics
     (و ف ب ل ك; لل -> ال) and the last ATB segment. Loose adds forms without the article, with nisba
     and plural endings reduced, and the lemma."""
-    n = key(surface)
-    exact = [n]
-    for p in PROCLITICS:
-        rest = n[len(p):]
-        if n.startswith(p) and len(rest) >= 2:
-            exact.append(rest)
-            if p.endswith("ل") and rest.startswith("ل") and len(rest) > 2:
-                exact.append("ال" + rest[1:])  # للأمم -> ل + الأمم
+    exact = unclitic(key(surface))
     if last:
         exact.append(key(last))
     loose = [k for b in exact for k in _keys_of(b)]

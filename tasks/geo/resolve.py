@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tasks.arabic import PROCLITICS
+from tasks.arabic import PROCLITICS, unclitic
 from tasks.geo.gazetteer import TRUSTED, Gazetteer, Place, gazetteer, key
 from tasks.schema import CONTINENT
 
@@ -64,18 +64,6 @@ class Resolved:
 NONE = {c: None for c in COLS}
 
 
-def _strip_clitic(w: str) -> list[str]:
-    """A word and its forms without one proclitic (2+ letters left); لل -> ال."""
-    out = [w]
-    for p in PROCLITICS:
-        rest = w[len(p):]
-        if w.startswith(p) and len(rest) >= 2:
-            out.append(rest)
-            if p.endswith("ل") and rest.startswith("ل") and len(rest) > 2:
-                out.append("ال" + rest[1:])
-    return out
-
-
 @lru_cache(maxsize=50_000)
 def forms(text: str) -> tuple[tuple[str, str | None, str], ...]:
     """(key, head hint, how) lookups for a mention, in order: as written, without a proclitic, then
@@ -84,14 +72,14 @@ def forms(text: str) -> tuple[tuple[str, str | None, str], ...]:
     if not words:
         return ()
     out: list[tuple[str, str | None, str]] = []
-    for i, first in enumerate(_strip_clitic(words[0])):
+    for i, first in enumerate(unclitic(words[0])):
         ws = [first, *words[1:]]
         out.append((" ".join(ws), None, "clitic" if i else "name"))
         hint = None
         while len(ws) > 1 and ws[0] in HEADS:
             hint = hint if hint in ("site", "direction") else HEADS[ws[0]]  # شمال مدينة حلب: a direction
             ws = ws[1:]
-            for w in _strip_clitic(ws[0]):  # المطار بجازان
+            for w in unclitic(ws[0]):  # المطار بجازان
                 out.append((" ".join([w, *ws[1:]]), hint, "head"))
             if hint == "site":
                 while len(ws) > 1 and ws[-1] in _TRAILING:
