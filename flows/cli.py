@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     from flows.pipeline import khabar  # imports prefect: after the environment is set
     from tasks.publish import WarehouseBusy
 
+    # Prefect turns a SIGTERM into a crashed flow run (the pipeline stops its workers and removes the
+    # run's staging), then sends it again to the handler it found: this one, so the temporary server stops.
+    signal.signal(signal.SIGTERM, _stopped)
     try:
         with ExitStack() as stack:
             if not os.environ.get("PREFECT_API_URL"):
@@ -44,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(summary_table(run_figures(Path(params.warehouse), summary["run_id"]), summary, Path(params.warehouse)))
     return 0
+
+
+def _stopped(signum: int, frame) -> None:
+    print(f"khabar: stopped by {signal.Signals(signum).name}; nothing of this run is published", file=sys.stderr)
+    raise SystemExit(128 + signum)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import pyarrow as pa
 from prefect import flow, get_client, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
@@ -139,7 +140,10 @@ def pipeline(params: RunParams, window: int) -> dict:
             row = run_row(started, p.inputs, run.counts, PIPELINE_VERSION, p.full_refresh)
             commit(run, row, window // 2, p.full_refresh, log)
         except BaseException as e:
-            batches.wait(60)  # in-flight batches finish before their staging is removed
+            if isinstance(e, (KeyboardInterrupt, TerminationSignal)):
+                batches.stop()  # their workers end: nothing more is staged
+            else:
+                batches.wait(60)  # in-flight batches finish before their staging is removed
             wh.abort(run.run_id)
             if isinstance(e, dq.QualityError):  # show why in Data Docs
                 data_docs(wh, window // 2, committed=False)

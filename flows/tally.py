@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import time
 from collections import Counter, deque
 from logging import Logger
@@ -73,6 +74,16 @@ class Window:
         """Let batches in flight finish (on failure, before their staging is removed)."""
         for f in self.flight:
             f.wait(timeout)
+
+    @staticmethod
+    def stop() -> None:
+        """A stopped run (SIGTERM, Ctrl-C) does not wait for its batches: the worker processes of its
+        process pool or local Dask cluster end now, mid-batch, before the run's staging is removed."""
+        kids = multiprocessing.active_children()
+        for k in kids:
+            k.terminate()
+        for k in kids:
+            k.join(5)
 
     def _submit(self, final: bool) -> None:
         t, p = self.tally, self.params

@@ -48,12 +48,16 @@ def variant(s: str) -> str:
     return s.translate(_VARIANT)
 
 
+# Endings of a nisba adjective's feminine and plurals, with the letters each cuts to its masculine singular.
+NISBA_ENDS = (("يين", 2), ("يون", 2), ("يه", 1))
+
+
 def nisba(word: str) -> str | None:
     """The masculine singular of a nationality adjective in matching form, without the article
     (الارمنيين, الارمنيون, ارمنيه -> ارمني), else None."""
     w = word[2:] if word.startswith("ال") else word
-    for end in ("يين", "يون", "يه"):
+    for end, cut in NISBA_ENDS:
         if w.endswith(end):
-            w = w[:len(w) - len(end) + 1]
+            w = w[:-cut]
             break
     return w if w.endswith("ي") and len(w) >= 3 else None

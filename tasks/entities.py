@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 from operator import itemgetter
 
 
-from tasks.arabic import key, unclitic
+from tasks.arabic import NISBA_ENDS, key, unclitic
 from tasks.dates import MONTH, WEEKDAY, publication_date, resolve_dates
 from tasks.dictionaries import CURATED, load, variants
 from tasks.ner import tag as ner
@@ -115,7 +115,7 @@ def _keys_of(w: str) -> list[str]:
     if w.startswith("ال") and len(w) > 3:
         out.append(w[2:])
     for f in list(out):
-        for end, cut in (("يه", 1), ("يين", 2), ("يون", 2), ("يات", 2)):
+        for end, cut in (*NISBA_ENDS, ("يات", 2)):
             if f.endswith(end) and len(f) - cut >= 3:
                 out.append(f[:-cut])
     return out

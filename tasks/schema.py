@@ -6,6 +6,7 @@ All start/end offsets are character offsets into documents.text (the raw decoded
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +23,13 @@ def _model_versions() -> str:
     return "".join(f"+{name}.{json.loads(p.read_text(encoding='utf-8'))['version']}" for name, p in sorted(cards.items()))
 
 
-PIPELINE_VERSION = "0.1.0" + _model_versions()
+def seeds_version(folder: Path = Path(__file__).resolve().parents[1] / "seeds") -> str:
+    """"+seeds.<hash>" of the dictionaries in seeds/*.csv: a row changed there changes what the stages find."""
+    seeds = sorted(folder.glob("*.csv"))
+    return "+seeds." + hashlib.sha256(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in seeds)).hexdigest()[:8]
+
+
+PIPELINE_VERSION = "0.1.0" + _model_versions() + seeds_version()
 
 # Value domains referenced by columns (GX derives `expect_column_values_to_be_in_set`).
 PLOVER_TYPES = (

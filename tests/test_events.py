@@ -253,3 +253,18 @@ def test_retraining_reproduces_the_shipped_model():
         new, old = getattr(again, part), getattr(from_json(shipped_json), part)
         assert new.threshold == old.threshold and abs(new.bias - old.bias) < 1e-3
         assert max(abs(new.weights.get(f, 0) - old.weights.get(f, 0)) for f in new.weights.keys() | old.weights.keys()) < 1e-3
+
+
+def test_two_patterns_on_one_span_are_one_mention():
+    """SaudiNewsNet articles where two PROTEST patterns match the same words from different anchors
+    ("تجمع متظاهرون", "خرجوا في مظاهرة") with different actors: one event per span, so the gate's unique
+    mention_id holds (both documents were quality rejects before)."""
+    import gzip
+
+    recs = json.load(gzip.open(SHARED / "corpus/saudinewsnet/2015-07-24.json.gz"))
+    analysed = analyse_many([(recs[i]["content"], f"snn-{i}") for i in (738, 1843)])
+    for (doc, *rest), trigger in zip(analysed, ("خرجوا في مظاهرة", "تجمع متظاهرون")):
+        events = extract_events(doc, *rest)[0]
+        ids = [e["mention_id"] for e in events]
+        assert len(ids) == len(set(ids)) and ids
+        assert [e["event_type"] for e in events if e["trigger_text"] == trigger] == ["PROTEST"]

@@ -90,6 +90,28 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(khabar_cli, shared, tmp_p
     assert snapshot(wh) == snapshot(ref)
 
 
+def test_sigterm_stops_a_process_pool_run_at_once(khabar_cli, shared, tmp_path):
+    """SIGTERM (a scheduler's or `kill`'s stop) ends the run and its pool's workers mid-batch, not
+    after the batches in flight; nothing of the run is published."""
+    import psutil
+
+    src, wh = corpus_slice(shared, tmp_path, 400), tmp_path / "wh"
+    proc = khabar_cli("run", "--input", str(src), "--warehouse", str(wh), "--runner", "process", "--workers", "2",
+                      "--batch-size", "40")
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None and len(files(wh / "_staging", "*/*/*.parquet")) < 3:
+        time.sleep(0.05)
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    assert proc.poll() is None and len(workers) >= 2, "the run ended before the pool's batches were under way"
+    os.kill(proc.pid, signal.SIGTERM)
+    t0 = time.monotonic()
+    out, _ = proc.communicate(timeout=60)
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert time.monotonic() - t0 < 30 and alive == [], (time.monotonic() - t0, alive)
+    assert proc.returncode == 128 + signal.SIGTERM and "stopped by SIGTERM; nothing of this run is published" in out
+    assert Warehouse(wh).committed() == set() and files(wh / "_staging", "*/*/*.parquet") == []
+
+
 def test_hostile_inputs_are_handled_one_by_one(khabar_cli, tmp_path, seed_paths):
     art = seed_paths[1].read_text(encoding="utf-8")
     d = tmp_path / "in"

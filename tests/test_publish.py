@@ -1,6 +1,7 @@
 """Publishing: staged runs stay invisible until commit; leftovers are recovered; one writer at a time."""
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -89,3 +90,18 @@ def test_full_refresh_retires_earlier_runs_atomically(tmp_path, seed_paths):
     assert count(wh, "runs") == 3  # run history is kept
     wh.recover()
     assert len(wh.files("documents")) == 1 and wh.seen().docs == {doc_id(t) for t in texts[:2]}
+
+
+def test_pipeline_version_names_the_seed_dictionaries(tmp_path):
+    import shutil
+
+    from tasks.schema import seeds_version
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    assert PIPELINE_VERSION.endswith(seeds_version(seeds))
+    for p in seeds.glob("*.csv"):
+        shutil.copy(p, tmp_path)
+    assert seeds_version(tmp_path) == seeds_version(seeds)  # the contents, not where they are
+    places = tmp_path / "places.csv"
+    places.write_text(places.read_text(encoding="utf-8").replace("Central Asia", "Asia Minor"), encoding="utf-8")
+    assert seeds_version(tmp_path) != seeds_version(seeds)

@@ -200,12 +200,21 @@ def event_id(ev: dict) -> str:
 
 
 def _dedupe(events: list[dict]) -> list[dict]:
-    """One mention per sentence, type, polarity and coded actors ("قتل 18 شخصا في انفجار سيارة
-    مفخخة" is one assault): the most confident, with actors the others found when it has none."""
-    groups: dict[tuple, list[dict]] = {}
+    """One event per text span (two patterns anchored on different words of "تجمع متظاهرون" are one
+    mention), then one per sentence, type, polarity and coded actors ("قتل 18 شخصا في انفجار سيارة
+    مفخخة" is one assault)."""
+    out = _merged(events, lambda e: e["mention_id"])
+    out = _merged(out, lambda e: (e["sentence_id"], e["event_type"], e["negated"], e["source_code"], e["target_code"]))
+    for e in out:
+        e["event_id"] = event_id(e)
+    return sorted(out, key=lambda e: e["start"])
+
+
+def _merged(events: list[dict], by) -> list[dict]:
+    """Per group of `by`: the most confident event, with actors the others found when it has none."""
+    groups: dict = {}
     for e in events:
-        k = (e["sentence_id"], e["event_type"], e["negated"], e["source_code"], e["target_code"])
-        groups.setdefault(k, []).append(e)
+        groups.setdefault(by(e), []).append(e)
     out = []
     for g in groups.values():
         best = dict(max(g, key=lambda e: e["confidence"]))
@@ -213,9 +222,8 @@ def _dedupe(events: list[dict]) -> list[dict]:
             other = next((e for e in g if best[f"{role}_text"] is None and e[f"{role}_text"] is not None), None)
             if other:
                 best.update({k: other[k] for k in other if k.startswith(role + "_")})
-        best["event_id"] = event_id(best)
         out.append(best)
-    return sorted(out, key=lambda e: e["start"])
+    return out
 
 
 def cluster(events: list[dict]) -> list[dict]:
