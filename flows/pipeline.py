@@ -140,9 +140,7 @@ def pipeline(params: RunParams, window: int) -> dict:
             row = run_row(started, p.inputs, run.counts, PIPELINE_VERSION, p.full_refresh)
             commit(run, row, window // 2, p.full_refresh, log)
         except BaseException as e:
-            if isinstance(e, (KeyboardInterrupt, TerminationSignal)):
-                batches.stop()  # their workers end: nothing more is staged
-            else:
+            if not (isinstance(e, (KeyboardInterrupt, TerminationSignal)) and batches.stop()):
                 batches.wait(60)  # in-flight batches finish before their staging is removed
             wh.abort(run.run_id)
             if isinstance(e, dq.QualityError):  # show why in Data Docs

@@ -76,14 +76,16 @@ class Window:
             f.wait(timeout)
 
     @staticmethod
-    def stop() -> None:
+    def stop() -> bool:
         """A stopped run (SIGTERM, Ctrl-C) does not wait for its batches: the worker processes of its
-        process pool or local Dask cluster end now, mid-batch, before the run's staging is removed."""
+        process pool or local Dask cluster end now, mid-batch, before the run's staging is removed.
+        False when there are none (the thread runner's batches cannot be stopped: they are waited for)."""
         kids = multiprocessing.active_children()
         for k in kids:
             k.terminate()
         for k in kids:
             k.join(5)
+        return bool(kids)
 
     def _submit(self, final: bool) -> None:
         t, p = self.tally, self.params
