@@ -2,7 +2,7 @@
 fresh process loads it, then RSS after each batch of real SaudiNewsNet articles run as a pool worker
 runs them (flows.batch.process_batch, empty analysis cache), then what clearing each cache gives back.
 
-usage: python bench/memory.py [FILES]   (FILES: how many SaudiNewsNet day files, default 3: ~6k articles)
+usage: python bench/memory.py [N]   (the first N SaudiNewsNet articles, default 6000)
 """
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ import gc
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-SHARED = Path(os.environ.get("KHABAR_SHARED", ROOT.parent / "shared"))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from run import slice_file  # noqa: E402
+
 ME = psutil.Process()
 
 
@@ -61,32 +62,24 @@ def loads() -> None:
     step("events model and seeds")
 
 
-def batches(n_files: int, out: Path) -> None:
+def batches(n: int, out: Path) -> None:
+    """The first n SaudiNewsNet articles (bench/run.py's slice), in the flow's batches (flows.tally.batch_cut)."""
     from flows.batch import Docs, process_batch
     from flows.params import BATCH_CHARS, BATCH_SIZE
-    from tasks import ingest
+    from flows.tally import batch_cut
+    from tasks.ingest import Seen, admit, load_fields, read_items
     from tasks.publish import Warehouse, new_run_id
 
-    files = sorted((SHARED / "corpus/saudinewsnet").glob("*.json.gz"))[:n_files]
-    docs, seen = [], set()
-    for it in ingest.read_files(files, ingest.load_fields()):
-        if it.kind == "doc" and it.row["doc_id"] not in seen:
-            seen.add(it.row["doc_id"])
-            docs.append(it.row)
-    print(f"{len(docs):,} articles of {n_files} files read: {mib():,.0f} MiB, batches of at most {BATCH_SIZE} "
-          f"articles / {BATCH_CHARS:,} characters")
-    wh, run = Warehouse(out / "wh"), new_run_id(datetime.now(timezone.utc))
-    i = part = 0
-    while i < len(docs):
-        b, chars = [], 0
-        while i < len(docs) and (not b or (len(b) < BATCH_SIZE and chars + len(docs[i]["text"]) <= BATCH_CHARS)):
-            b.append(docs[i])
-            chars += len(docs[i]["text"])
-            i += 1
-        process_batch(wh, run, part, Docs(b), 0.5)
-        part += 1
-        print(f"  after batch {part:2d} ({len(b)} articles): {mib():,.0f} MiB", flush=True)
-    del docs, b
+    docs, _, _ = admit(read_items(slice_file(n, ROOT / "bench" / "out"), load_fields()), Seen(set(), set(), set()))
+    print(f"{len(docs):,} documents of {n:,} articles read: {mib():,.0f} MiB, batches of at most {BATCH_SIZE} "
+          f"documents / {BATCH_CHARS:,} characters")
+    wh, run = Warehouse(out / "wh"), new_run_id()
+    part = 0
+    while docs:
+        k = batch_cut(docs, BATCH_SIZE, BATCH_CHARS) or len(docs)
+        process_batch(wh, run, part, Docs(docs[:k]), 0.5)
+        docs, part = docs[k:], part + 1
+        print(f"  after batch {part:2d} ({k} documents): {mib():,.0f} MiB", flush=True)
 
 
 def caches() -> None:
@@ -120,7 +113,7 @@ def caches() -> None:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
     with tempfile.TemporaryDirectory(prefix="khabar-memory-") as d:
         os.environ["KHABAR_CACHE_DIR"] = str(Path(d) / "cache")  # empty: the analyzer is loaded and used
         loads()

@@ -15,15 +15,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tasks.config import ROOT, SEEDS
+
 
 def _model_versions() -> str:
     """"+name.version" per trained artefact: models/<name>.json and models/<name>/card.json each carry theirs."""
-    models = Path(__file__).resolve().parents[1] / "models"
+    models = ROOT / "models"
     cards = {p.stem: p for p in models.glob("*.json")} | {p.parent.name: p for p in models.glob("*/card.json")}
     return "".join(f"+{name}.{json.loads(p.read_text(encoding='utf-8'))['version']}" for name, p in sorted(cards.items()))
 
 
-def seeds_version(folder: Path = Path(__file__).resolve().parents[1] / "seeds") -> str:
+def seeds_version(folder: Path = SEEDS) -> str:
     """"+seeds.<hash>" of the dictionaries in seeds/*.csv: a row changed there changes what the stages find."""
     seeds = sorted(folder.glob("*.csv"))
     return "+seeds." + hashlib.sha256(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in seeds)).hexdigest()[:8]

@@ -1,7 +1,6 @@
 """Publishing: staged runs stay invisible until commit; leftovers are recovered; one writer at a time."""
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -95,9 +94,9 @@ def test_full_refresh_retires_earlier_runs_atomically(tmp_path, seed_paths):
 def test_pipeline_version_names_the_seed_dictionaries(tmp_path):
     import shutil
 
+    from tasks.config import SEEDS as seeds
     from tasks.schema import seeds_version
 
-    seeds = Path(__file__).resolve().parents[1] / "seeds"
     assert PIPELINE_VERSION.endswith(seeds_version(seeds))
     for p in seeds.glob("*.csv"):
         shutil.copy(p, tmp_path)
