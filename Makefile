@@ -9,7 +9,7 @@ DB := $(CAMEL_DIR)/data/morphology_db/calima-msa-r13/morphology.db
 INPUT ?= seeds/*.txt
 WAREHOUSE ?= warehouse
 
-.PHONY: setup browser run serve test bench models clusters gazetteer clean
+.PHONY: setup browser run serve test bench models gazetteer clean
 setup: .venv/.installed $(DB)
 
 # camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
@@ -72,17 +72,14 @@ gazetteer: setup
 bench: setup
 	$(BIN)/python bench/run.py
 
-# Every trained artefact, rebuilt from $(SHARED) with fixed seeds (same inputs, same bytes): the NER CRF
-# (models/ner/), then the events models trained on the entities it finds (models/events.json); each card
-# keeps its dev figures.
+# Every trained artefact, rebuilt from $(SHARED) with fixed seeds (same inputs, same bytes): the NER word
+# clusters (word2vec on SaudiNewsNet + k-means), the NER CRF over them (models/ner/), then the events
+# models trained on the entities it finds (models/events.json); each card keeps its dev figures.
 models: setup
-	PYTHONHASHSEED=0 $(BIN)/python -m tasks.ner.train --shared $(SHARED) --out models/ner
-	KHABAR_SHARED=$(abspath $(SHARED)) $(BIN)/python -m tasks.events.train --cv 5 --write models
-# Word clusters for the NER model (word2vec on SaudiNewsNet + k-means, fixed seeds): not in the shipped
-# recipe yet (the build did not finish on a shared machine); add "clusters" to its groups once built.
-clusters: setup
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[models]'
 	PYTHONHASHSEED=0 $(BIN)/python -m tasks.ner.clusters $(SHARED)/corpus/saudinewsnet models/ner/clusters.tsv
+	PYTHONHASHSEED=0 $(BIN)/python -m tasks.ner.train --shared $(SHARED) --out models/ner
+	KHABAR_SHARED=$(abspath $(SHARED)) $(BIN)/python -m tasks.events.train --cv 5 --write models
 
 clean:
 	rm -rf .venv $(CAMEL_DIR)

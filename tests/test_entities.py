@@ -114,21 +114,20 @@ def test_dates_are_entities(seeds):
     assert dates["اليوم الجمعة"] == "2022-02-18"
 
 
-@pytest.mark.parametrize("ids, full, bare", [
-    (("Periodic_Table-1", "Periodic_Table-32"), "ديمتري مندليف", "مندليف"),
-])
-def test_unknown_names_and_bare_surnames_are_persons(ids, full, bare):
-    """Two sentences of one AQMAR article as a document: the model finds the full name and the later
-    bare surname, neither in any dictionary (so no code). (In Linux-13/14 it misses the bare
-    تانينباوم, which the old rules' coreference found.)"""
-    gold = {g["id"]: g for g in map(json.loads, (SHARED / "eval" / "ner_aqmar_dev.jsonl").open(encoding="utf-8"))}
-    parts = [gold[f"aqmar-{i}"] for i in ids]
-    _, ents = analyse("\n".join(p["text"] for p in parts))
-    person = {e["text"]: e for e in ents if e["label"] == "PERS"}
-    assert person[full]["rule"] == person[bare]["rule"] == "ner"
-    assert person[full]["actor_code"] is None and person[bare]["actor_code"] is None
-    golden = {p["text"][e["start"]:e["end"]] for p in parts for e in p["entities"] if e["label"] == "PERS"}
-    assert {full, bare} <= golden
+def test_unknown_names_are_persons_without_a_code():
+    """All of AQMAR dev (Wikipedia, never trained on, its names mostly in no dictionary): the model finds
+    person names exactly as the gold marks them, most of them uncoded (rule 'ner', code null). Measured
+    with models/ner version 2: 659 of 1,478 gold PERS spans, 592 of them uncoded."""
+    rows = [json.loads(line) for line in (SHARED / "eval" / "ner_aqmar_dev.jsonl").open(encoding="utf-8")]
+    gold = found = uncoded = 0
+    for r in rows:
+        _, ents = analyse(r["text"])
+        mine = {(e["start"], e["end"]): e for e in ents if e["label"] == "PERS"}
+        spans = {(e["start"], e["end"]) for e in r["entities"] if e["label"] == "PERS"}
+        hits = [mine[x] for x in spans if x in mine]
+        gold, found = gold + len(spans), found + len(hits)
+        uncoded += sum(e["rule"] == "ner" and e["actor_code"] is None for e in hits)
+    assert found >= 0.4 * gold and uncoded >= 0.8 * found
 
 
 def test_bare_surname_repeats_the_coded_full_name():

@@ -114,7 +114,7 @@ def _analysed(doc_id: str):
     ("snn-2015-07-23-954-lead", "بغداد", "trigger_pp", True),  # في زيارة مفاجئة لبغداد, not بالعراق
     ("snn-2015-07-26-1070-lead", "الكويت", "trigger_pp", True),  # في مطار الكويت الدولي, not إيران
     ("snn-2015-07-26-1339-lead", "الرياض", "trigger_pp", True),  # بحث ... أمس، في الرياض، مع
-    ("snn-2015-07-31-987-lead", "تنومة", "sentence_pp", False),  # في محافظة تنومة: not in the gazetteer
+    ("snn-2015-07-22-1136-lead", "الشماسية", "trigger_pp", False),  # في محافظة الشماسية: not in the gazetteer
 ])
 def test_event_place_on_gold_triggers(doc_id, place, rule, placed):
     doc, sents, toks, ents = _analysed(doc_id)

@@ -5,8 +5,8 @@
 Every article (title and content) goes through the text stage's own normalisation and tokeniser,
 and each token becomes its matching form (tokens.norm; digits become <num>). gensim's word2vec
 (skip-gram, one worker, fixed seed and a fixed word hash, so two builds give the same vectors)
-embeds the words seen at least MIN_COUNT times; scipy's k-means (k-means++ seeding, fixed seed)
-groups the unit vectors at each of GRANULARITIES. The output is one line per word: the word and
+embeds the words seen at least MIN_COUNT times; scikit-learn's k-means (k-means++ seeding, one
+initialisation, fixed seed) groups the unit vectors at each of GRANULARITIES. The output is one line per word: the word and
 its cluster id at each granularity; no text of the corpus is kept. A summary (parameters, input
 hashes) goes beside it as clusters.json.
 """
@@ -29,6 +29,7 @@ OUT = ROOT / "models" / "ner" / "clusters.tsv"
 GRANULARITIES = (64, 256, 1024)
 MIN_COUNT = 5
 SEED = 13
+KMEANS_ITER = 30
 W2V = {"vector_size": 100, "window": 5, "sg": 1, "negative": 5, "epochs": 5, "sample": 1e-4}
 
 
@@ -54,7 +55,7 @@ def build(corpus: Path = CORPUS, out: Path = OUT) -> dict:
     """Train the vectors, cluster them and write `out`; returns a summary for the model card."""
     import numpy as np
     from gensim.models import Word2Vec
-    from scipy.cluster.vq import kmeans2
+    from sklearn.cluster import KMeans
 
     text = list(sentences(corpus))
     model = Word2Vec(text, min_count=MIN_COUNT, workers=1, seed=SEED, hashfxn=_hash, **W2V)
@@ -63,14 +64,13 @@ def build(corpus: Path = CORPUS, out: Path = OUT) -> dict:
     vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
     ids = []
     for k in GRANULARITIES:
-        _, labels = kmeans2(vecs, k, iter=20, minit="++", seed=np.random.default_rng(SEED + k))
-        ids.append(labels)
+        ids.append(KMeans(k, n_init=1, max_iter=KMEANS_ITER, random_state=SEED + k).fit_predict(vecs))
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="\n") as f:
         for i, w in enumerate(words):
             f.write(w + "".join(f"\t{c[i]}" for c in ids) + "\n")
     summary = {"words": len(words), "tokens": sum(map(len, text)), "granularities": list(GRANULARITIES),
-               "min_count": MIN_COUNT, "seed": SEED, "word2vec": W2V, "kmeans": "scipy kmeans2, k-means++, 20 iterations",
+               "min_count": MIN_COUNT, "seed": SEED, "word2vec": W2V, "kmeans": f"scikit-learn KMeans, k-means++, one init, at most {KMEANS_ITER} iterations",
                "corpus": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(corpus.glob("*.json.gz"))}}
     out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary
