@@ -6,8 +6,8 @@ Every article (title and content) goes through the text stage's own normalisatio
 and each token becomes its matching form (tokens.norm; digits become <num>). gensim's word2vec
 (skip-gram, one worker, fixed seed and a fixed word hash, so two builds give the same vectors)
 embeds the words seen at least MIN_COUNT times; scikit-learn's k-means (k-means++ seeding, one
-initialisation, fixed seed) groups the unit vectors at each of GRANULARITIES. The output is one line per word: the word and
-its cluster id at each granularity; no text of the corpus is kept. A summary (parameters, input
+initialisation, fixed seed) groups the unit vectors at each of GRANULARITIES. The output is one
+line per word: the word and its cluster id at each granularity; no text of the corpus is kept. A summary (parameters, input
 hashes) goes beside it as clusters.json.
 """
 from __future__ import annotations
