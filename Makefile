@@ -10,7 +10,9 @@ INPUT ?= seeds/*.txt
 WAREHOUSE ?= warehouse
 
 .PHONY: setup browser run serve test bench models gazetteer clean
-setup: .venv/.installed $(DB)
+# ANERGazet's name lists (NER gazetteer features), copied from $(SHARED)/train: data the repo does not ship.
+LISTS := .ner_lists/anergazet_pers.txt .ner_lists/anergazet_loc.txt .ner_lists/anergazet_org.txt
+setup: .venv/.installed $(DB) $(LISTS)
 
 # camel-tools goes in without its neural extras (torch, transformers): the morphology path needs none.
 .venv/.installed: pyproject.toml constraints.txt
@@ -31,6 +33,11 @@ $(DB):
 	  CAMELTOOLS_DATA=$(CURDIR)/$(CAMEL_DIR) $(BIN)/camel_data -i morphology-db-msa-r13 && exit 0; \
 	fi
 	mv $(DB).tmp $(DB)
+
+.ner_lists/%.txt:
+	@test -f "$(SHARED)/train/$*.txt" || { echo "NER name list $(SHARED)/train/$*.txt not found: set SHARED=<the shared data folder>" >&2; exit 1; }
+	mkdir -p .ner_lists
+	cp "$(SHARED)/train/$*.txt" $@
 
 run: setup
 	$(BIN)/khabar run --input '$(INPUT)' --warehouse $(WAREHOUSE)
@@ -82,4 +89,4 @@ models: setup
 	KHABAR_SHARED=$(abspath $(SHARED)) $(BIN)/python -m tasks.events.train --cv 5 --write models
 
 clean:
-	rm -rf .venv $(CAMEL_DIR)
+	rm -rf .venv $(CAMEL_DIR) .ner_lists

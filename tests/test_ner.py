@@ -4,11 +4,11 @@ import json
 import pytest
 
 from tasks import ner
-from tasks.config import SHARED
+from tasks.config import SHARED, SetupError
 from tasks.entities import find_entities
 from tasks.ingest import doc_id
 from tasks.ner import tag, train
-from tasks.ner.features import load_clusters
+from tasks.ner.features import LISTS, list_hashes, load_clusters
 from tasks.schema import PIPELINE_VERSION
 from tasks.segment import process_text
 
@@ -27,6 +27,7 @@ def test_card_names_the_shipped_files():
     for f in card["files"].values():
         assert train.sha256(tag.MODEL_DIR / f["name"]) == f["sha256"], f["name"]
     assert card["dev"]["anercorp_dev"]["macro_F1"] > 0.7
+    assert card["lists"] == list_hashes(SHARED / "train") == list_hashes(tag.LISTS_DIR)
     size = sum((tag.MODEL_DIR / f["name"]).stat().st_size for f in card["files"].values())
     assert size < 40 * 2**20
 
@@ -70,6 +71,36 @@ def test_spans_stay_in_their_sentence_and_on_word_boundaries():
     assert "بيروت\u200f" in {e["text"] for e in ents}
 
 
+def test_lists_other_than_the_trained_ones_are_refused(tmp_path, monkeypatch):
+    """The gazetteer features' name lists must be the ones the model was trained on, or be missing loudly."""
+    monkeypatch.setattr(tag, "LISTS_DIR", tmp_path)
+    with pytest.raises(SetupError, match="make setup"):
+        tag.model.__wrapped__(tag.MODEL_DIR)
+    for name in LISTS.values():
+        (tmp_path / name).write_bytes((SHARED / "train" / name).read_bytes())
+    assert tag.model.__wrapped__(tag.MODEL_DIR).card["lists"] == list_hashes(tmp_path)
+    (tmp_path / LISTS["PERS"]).write_text("محمد\n", encoding="utf-8")
+    with pytest.raises(SetupError, match="not the ones"):
+        tag.model.__wrapped__(tag.MODEL_DIR)
+
+
+def test_fast_tagger_agrees_with_crfsuite():
+    """Model.tags (cached score vectors + numpy Viterbi) gives pycrfsuite's own tags on 600 AQMAR dev sentences."""
+    import pycrfsuite
+
+    m = tag.model()
+    rows = [json.loads(line) for line in AQMAR.open(encoding="utf-8")][:600]
+    _, out, _ = entities_of("\n".join(r["text"] for r in rows))
+    sents: dict[int, list[dict]] = {}
+    for t in out["tokens"]:
+        sents.setdefault(t["sentence_id"], []).append(t)
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(tag.MODEL_DIR / m.card["files"]["model"]["name"]))
+    toks = list(sents.values())
+    assert len(toks) > 500
+    assert m.tags(toks) == [tagger.tag(m.featurizer.sentence(x)) for x in toks]
+
+
 def test_decode_and_encode_agree():
     spans = [(0, 2, "PERS"), (3, 4, "LOC"), (4, 6, "ORG")]
     for scheme in ("BIO", "BILOU"):
@@ -84,5 +115,6 @@ def test_make_models_recipe_reproduces_the_dev_figure():
     head, tail = train.split(train.read_gold(SHARED / train.TRAIN))
     clusters = card["files"].get("clusters")
     clusters = load_clusters(tag.MODEL_DIR / clusters["name"]) if clusters else {}
-    dev = train.dev_run(train.analyse(head), {"anercorp_dev": train.analyse(tail)}, clusters, card["recipe"])
+    dev = train.dev_run(train.analyse(head), {"anercorp_dev": train.analyse(tail)}, clusters, card["recipe"],
+                        train.gazetteer(SHARED / "train"))
     assert dev["anercorp_dev"] == card["dev"]["anercorp_dev"]

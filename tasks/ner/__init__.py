@@ -5,4 +5,4 @@ clusters.py  word clusters learnt from SaudiNewsNet        train.py  training, d
 Artefacts: models/ner/ (`make models` rebuilds them; card.json says how and what they scored).
 """
 
-VERSION = 2  # of the recipe and its artefacts: bump with any change to features, recipe or training data
+VERSION = 3  # of the recipe and its artefacts: bump with any change to features, recipe or training data

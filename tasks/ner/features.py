@@ -8,23 +8,30 @@ A token's features come in groups (the recipe in the model card names the ones i
   morph     camel-tools' reading: part of speech, lemma, a capitalised English gloss (a proper
             noun the database knows), the proclitics split off, an enclitic
   gaz       membership of the stem in the seed dictionaries (seeds/*.csv: actors, places, given
-            names, demonyms, agents, triggers) as single-word names or the first / a later word
+            names, demonyms, agents, triggers) and in ANERGazet's person, place and organisation
+            lists (copied from ../shared/train by `make setup`) as single-word names or the first /
+            a later word
   clusters  word2vec + k-means cluster ids of the word and of its stem (models/ner/clusters.tsv)
   context   words, stems, parts of speech and clusters of the neighbours up to `window` away
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
 from tasks.arabic import key
+from tasks.config import ROOT, SetupError
 from tasks.dictionaries import load, variants
 
 GROUPS = ("word", "affix", "shape", "morph", "gaz", "clusters", "context")
 _LATIN = re.compile(r"[A-Za-z]")
 _CLITIC_SEGMENTS = frozenset("و ف ب ل ك س".split())
+LISTS = {"PERS": "anergazet_pers.txt", "LOC": "anergazet_loc.txt", "ORG": "anergazet_org.txt"}  # label -> file
+LISTS_DIR = Path(os.environ.get("KHABAR_NER_LISTS") or ROOT / ".ner_lists")  # where `make setup` copies them
 
 
 def load_clusters(path: Path) -> dict[str, tuple[str, ...]]:
@@ -66,6 +73,30 @@ def seed_gazetteer() -> dict[str, tuple[str, ...]]:
     return {w: tuple(sorted(t)) for w, t in gaz.items()}
 
 
+def list_hashes(folder: Path) -> dict[str, str]:
+    """file name -> sha256 of each ANERGazet list in `folder`; fails clearly when one is missing."""
+    out = {}
+    for name in LISTS.values():
+        path = folder / name
+        if not path.is_file():
+            raise SetupError(f"NER name list {path} not found: run `make setup` (copies it from ../shared/train)")
+        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+@cache
+def gazetteer(lists: Path = LISTS_DIR) -> dict[str, tuple[str, ...]]:
+    """The seed gazetteer plus n<label> tags from the ANERGazet lists in `lists` (lines without a letter skipped)."""
+    list_hashes(lists)
+    gaz = {w: set(t) for w, t in seed_gazetteer().items()}
+    for label, name in LISTS.items():
+        for line in (lists / name).read_text(encoding="utf-8").splitlines():
+            if any(c.isalpha() for c in line):
+                for v in variants(line):
+                    _tag(gaz, v, "n" + label)
+    return {w: tuple(sorted(t)) for w, t in gaz.items()}
+
+
 def stem_of(segments: Iterable[str]) -> tuple[str, str]:
     """(proclitics, stem) of a token's ATB segments: the longest segment is the stem."""
     segs = list(segments)
@@ -79,7 +110,7 @@ class Featurizer:
     """Feature strings of tokens (text-stage token rows), cached per word type."""
 
     def __init__(self, groups: Iterable[str], window: int, clusters: Mapping[str, tuple[str, ...]],
-                 gazetteer: Mapping[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None):
+                 gaz: Mapping[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None):
         self.groups = frozenset(groups)
         unknown = self.groups - set(GROUPS)
         if unknown:
@@ -87,7 +118,7 @@ class Featurizer:
         self.window = window if "context" in self.groups else 0
         self.offsets = [o for o in range(-self.window, self.window + 1) if o]
         self.clusters = clusters
-        self.gazetteer = seed_gazetteer() if gazetteer is None else gazetteer
+        self.gazetteer = gaz if gaz is not None else gazetteer() if "gaz" in self.groups else {}
         self.known = known  # when tagging: the model's attributes (others carry no weight, so are left out)
         self._cache: dict[tuple, tuple[list[str], dict[int, list[str]]]] = {}
 

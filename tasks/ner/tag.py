@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.config import ROOT
-from tasks.ner.features import Featurizer, load_clusters
+from tasks.config import ROOT, SetupError
+from tasks.ner.features import LISTS_DIR, Featurizer, gazetteer, list_hashes, load_clusters
 
 MODEL_DIR = Path(os.environ.get("KHABAR_NER_MODEL") or ROOT / "models" / "ner")  # another model folder: to measure one
 
@@ -171,5 +171,12 @@ def model(path: Path = MODEL_DIR) -> Model:
     card = json.loads((path / "card.json").read_text(encoding="utf-8"))
     recipe = card["recipe"]
     clusters = card["files"].get("clusters")
-    feats = Featurizer(recipe["groups"], recipe["window"], load_clusters(path / clusters["name"]) if clusters else {})
+    gaz = None
+    if "gaz" in recipe["groups"]:
+        if list_hashes(LISTS_DIR) != card["lists"]:
+            raise SetupError(f"the NER name lists in {LISTS_DIR} are not the ones {path} was trained on: "
+                             "run `make setup` (copies them from ../shared/train), or `make models`")
+        gaz = gazetteer(LISTS_DIR)
+    feats = Featurizer(recipe["groups"], recipe["window"],
+                       load_clusters(path / clusters["name"]) if clusters else {}, gaz)
     return Model(path / card["files"]["model"]["name"], feats, card)
