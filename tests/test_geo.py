@@ -115,6 +115,8 @@ def _analysed(doc_id: str):
     ("snn-2015-07-26-1070-lead", "الكويت", "trigger_pp", True),  # في مطار الكويت الدولي, not إيران
     ("snn-2015-07-26-1339-lead", "الرياض", "trigger_pp", True),  # بحث ... أمس، في الرياض، مع
     ("snn-2015-07-22-1136-lead", "الشماسية", "trigger_pp", False),  # في محافظة الشماسية: not in the gazetteer
+    ("snn-2015-08-02-941-lead", "تركيا", "sentence_pp", True),  # عملية انتحارية ...، في حين ... في شمال العراق
+    ("snn-2015-07-25-1333-lead", "الدوحة", "trigger_pp", True),  # زيارة ... قطر ... الدوحة: the city, not its country
 ])
 def test_event_place_on_gold_triggers(doc_id, place, rule, placed):
     doc, sents, toks, ents = _analysed(doc_id)
@@ -128,6 +130,23 @@ def test_event_place_on_gold_triggers(doc_id, place, rule, placed):
     assert hit(gold["location"], loc.text)
     assert (loc.place["geonames_id"] is not None) == placed
     assert doc["text"][loc.place["start"]:loc.place["end"]] == loc.place["text"]  # offsets into the raw text
+
+
+@pytest.mark.parametrize("doc_id,text,rule,country,why", [
+    ("snn-2015-07-24-976-lead", "الصخيرات", "within", "MAR", "not in the gazetteer; المغربية names its country"),  # بمدينة الصخيرات المغربية
+    ("snn-2015-07-22-561-lead", "قلوة", "within", "SAU", "not in the gazetteer; in الباحة"),  # بمحافظة قلوة بمنطقة الباحة
+    ("snn-2015-07-27-927-lead", "التأميم", "within", "IRQ", "not in the gazetteer; in الرمادي"),  # حي التأميم في مدينة الرمادي
+    ("snn-2015-07-25-1203-lead", "التونسية", "capital", "TUN", None),  # بالعاصمة التونسية
+    ("snn-2015-08-04-146-lead", "للمملكة الأردنية", "state", "JOR", None),  # زيارة للمملكة الأردنية الهاشمية
+    ("snn-2015-07-22-1136-lead", "الشماسية", "unknown", None, "not in the gazetteer"),  # شرق مدينة بريدة: near, not in
+])
+def test_names_placed_by_their_neighbours(doc_id, text, rule, country, why):
+    """A name the gazetteer lacks takes the place that follows and contains it, at that place's precision;
+    a nationality adjective after a state word or العاصمة is that state."""
+    _, _, _, ents = _analysed(doc_id)
+    e = next(e for e in ents if e["text"] == text)
+    assert (e["geo_rule"], e["country"], e["geo_reason"]) == (rule, country, why)
+    assert (e["latitude"] is not None) == (country is not None)
 
 
 def test_event_place_beats_the_nearest_place_on_the_dev_leads():

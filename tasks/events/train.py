@@ -38,9 +38,10 @@ RUN = "20260101T000000Z-000000"
 
 
 def analyse(path: Path, cache: Path | None = None) -> list[dict]:
-    """Each input record of a dev file through ingest, text and entity stages, as flows/batch.py runs them:
+    """Each input record of a dev file through ingest, text, entity and geo stages, as flows/batch.py runs them:
     {"doc", "sentences", "tokens", "entities", "source_id"} per document (a split-off article is its own)."""
     from tasks.entities import entities_of
+    from tasks.geo import geocode
     from tasks.ingest import Seen, admit, load_fields, read_items
     from tasks.segment import process_text
 
@@ -51,7 +52,7 @@ def analyse(path: Path, cache: Path | None = None) -> list[dict]:
     docs, sources, _ = admit(read_items(path, load_fields()), Seen(set(), set(), set()))
     text = process_text(docs, known={d["doc_id"] for d in docs})
     documents = docs + text.pop("documents")
-    ents = entities_of(documents, text["sentences"], text["tokens"])
+    ents = geocode(documents, entities_of(documents, text["sentences"], text["tokens"]))
     by: dict[str, dict] = {d["doc_id"]: {"doc": d, "sentences": [], "tokens": [], "entities": []} for d in documents}
     for name, rows in (("sentences", text["sentences"]), ("tokens", text["tokens"]), ("entities", ents)):
         for r in rows:

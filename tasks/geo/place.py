@@ -1,13 +1,14 @@
 """The event's place: the place of its own clause, not the first place name of the sentence.
 
 In order (event_place's `rule`):
-  trigger_pp   the first place after the trigger, in its clause, that a locative preposition governs
+  trigger_pp   the first place after the trigger, in its clause (up to a full stop, بينما or في حين), that a locative preposition governs
                (في عدن, بجدة, داخل سوريا, بالقرب من حلب): "قتل 5 في غارة على ... في عدن", or a
                destination or target right after it (زيارة لبغداد, وصوله إلى كينيا, سيطرة على عدن), or
                the trigger noun's object (زيارة دمشق, تحرير عدن)
   sentence_pp  else such a place elsewhere in the sentence, the nearest to the trigger ("في عدن، قتل ...")
   sentence     else the sentence's place nearest the trigger, after it first
   dateline     else the article's dateline ("الرياض - واس")
+A country chosen by the first three gives way to a city (else a region) of it that the sentence names.
 Nationality adjectives and peoples (geo_rule nisba, people: القوات السعودية, الأرمن) are no places.
 The places are entity rows of the geo stage (text, start, end and the geo columns); the chosen one
 comes back with the rule.
@@ -26,6 +27,7 @@ _NEAR = ("بالقرب", "من")
 _TOWARDS = frozenset("الي والي لدي علي".split())
 _DESTINATION = 4  # tokens after the trigger's last one where a destination may start
 _BOUNDARY = frozenset(".;؛:!?")  # a clause ends here; a comma does not (في عدن، جنوب اليمن)
+_WHILE = frozenset("بينما وبينما".split())  # and so does a contrast: "... بينما ...", "... في حين ..."
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,9 @@ def event_place(trigger_start: int, trigger_end: int, sentence_tokens: list[dict
     names = sorted((p for p in places if p["label"] in LABELS and p.get("geo_rule") not in NOT_PLACES),
                    key=lambda p: (p.get("geonames_id") is None, p["start"]))
     toks = sentence_tokens
-    stop = next((t["start"] for t in toks if t["start"] >= trigger_end and t["surface"] in _BOUNDARY), None)
+    stop = next((t["start"] for i, t in enumerate(toks) if t["start"] >= trigger_end and (
+        t["surface"] in _BOUNDARY or key(t["surface"]) in _WHILE
+        or key(t["surface"]) in ("في", "وفي") and i + 1 < len(toks) and key(toks[i + 1]["surface"]) == "حين")), None)
     nxt = _index(toks, trigger_end) + 1  # the token after the trigger's last
     object_at = toks[nxt]["start"] if nxt < len(toks) else None  # زيارة دمشق, تحرير عدن: the noun's object
     near = toks[nxt + _DESTINATION]["start"] if nxt + _DESTINATION < len(toks) else None
@@ -73,14 +77,26 @@ def event_place(trigger_start: int, trigger_end: int, sentence_tokens: list[dict
     if after := [p for p in names if p["start"] > trigger_start and (stop is None or p["start"] < stop) and (
             p in pp or p["start"] <= (object_at if object_at is not None else -1)
             or ((near is None or p["start"] < near) and _governed(p, toks, _TOWARDS, "ل")))]:
-        return Located(after[0], "trigger_pp")
+        return _finer(Located(after[0], "trigger_pp"), names, trigger_start)
     if pp:
-        return Located(min(pp, key=lambda p: (p.get("geonames_id") is None, abs(p["start"] - trigger_start))),
-                       "sentence_pp")
+        return _finer(Located(min(pp, key=lambda p: (p.get("geonames_id") is None, abs(p["start"] - trigger_start))),
+                              "sentence_pp"), names, trigger_start)
     if names:
-        return Located(min(names, key=lambda p: (p.get("geonames_id") is None, p["start"] < trigger_start,
-                                                 abs(p["start"] - trigger_start))), "sentence")
+        return _finer(Located(min(names, key=lambda p: (p.get("geonames_id") is None, p["start"] < trigger_start,
+                                                        abs(p["start"] - trigger_start))), "sentence"), names, trigger_start)
     return Located(dateline, "dateline") if dateline else None
+
+
+def _finer(loc: Located, names: list[dict], trigger_start: int) -> Located:
+    """A country refined to the sentence's city or region in it, the nearest to the trigger
+    (زيارة قطر ... في الدوحة: الدوحة), as precise as the sentence allows."""
+    p = loc.place
+    if p.get("precision") != "country":
+        return loc
+    inside = [x for x in names if x.get("country") == p["country"] and x.get("precision") in ("region", "city")]
+    if not inside:
+        return loc
+    return Located(min(inside, key=lambda x: (x["precision"] != "city", abs(x["start"] - trigger_start))), loc.rule)
 
 
 def _index(toks: list[dict], offset: int) -> int:

@@ -13,6 +13,13 @@ only when the name has no other place: أوروبا, آسيا):
              resolved place, an actor's country code or the dateline
   population several countries, the largest place at least DOMINANCE times the next country's (a
              country of that name outweighs any city: تونس is Tunisia)
+  state      a nationality adjective that names its state: after a state word (الجمهورية اليمنية,
+             للمملكة الأردنية, "الجمهورية [التونسية]" with only the adjective tagged)
+  capital    the adjective after العاصمة ("بالعاصمة [التونسية]"): its country, at country precision
+             (the gazetteer has no capitals)
+  within     a name the gazetteer lacks, placed by what follows it: a nationality adjective
+             (الصخيرات المغربية: its country) or a place that contains it (قلوة بمنطقة الباحة, حي التأميم
+             في مدينة الرمادي: that place), at the container's precision
 Otherwise no coordinates (fail-safe), with geo_rule saying why: ambiguous, unknown (no such name),
 nisba (a nationality adjective: الحكومة السعودية), people (a people, the collective of a nationality
 adjective: الأرمن, الأفغان), no_country (a sea or region in no one country: الخليج, الشرق الأوسط),
@@ -41,9 +48,12 @@ HEADS = {  # words before a name that say what it names (matching forms)
     **dict.fromkeys("مدينه مدينتي العاصمه عاصمه بلده قريه مدن".split(), "city"),
     **dict.fromkeys("مطار المطار مطارات ميناء قاعده جامعه ملعب مستشفي سجن معبر مخيم حي ضاحيه شارع شوارع ساحه "
                     "ميدان قصر".split(), "site"),
-    **dict.fromkeys("شمال جنوب شرق غرب وسط شمالي جنوبي شرقي غربي اقصي".split(), "direction"),
+    **dict.fromkeys("شمال جنوب شرق غرب وسط شمالي جنوبي شرقي غربي اقصي ريف".split(), "direction"),  # ريف دمشق
 }
 _STATES = frozenset("المملكه الجمهوريه دوله الدوله الاراضي السلطنه الامارات العربيه".split())  # + a nisba: the state
+_CONTAINER = {w: h for w, h in HEADS.items() if h != "direction"}
+_CAPITAL = frozenset("العاصمه عاصمه".split())
+_IN = frozenset("في ب".split())  # between a name and the place that contains it (also ب as a proclitic)
 _TRAILING = frozenset("الدولي الدوليه الجويه البحريه الكبري المركزي الصناعيه".split())  # مطار الكويت الدولي
 
 
@@ -183,6 +193,16 @@ def _definite(word: str) -> bool:
     return w.startswith("ال") and len(w) > 3 and w not in HEADS
 
 
+def _state_word(word: str) -> str | None:
+    """What a word before a nationality adjective makes of it, without its proclitic: state or capital."""
+    for w in unclitic(word):
+        if w in _STATES:
+            return "state"
+        if w in _CAPITAL:
+            return "capital"
+    return None
+
+
 def nisba(gz: Gazetteer, words: list[str], before: str) -> str | None:
     """Why a mention is a nationality adjective rather than a place, else None: one word the
     demonyms spell, after a definite noun (القوات السعودية), or a noun + such an adjective that is no
@@ -190,7 +210,7 @@ def nisba(gz: Gazetteer, words: list[str], before: str) -> str | None:
     if words[-1] not in gz.demonyms:
         return None
     if len(words) == 1:  # but العربية السعودية, الأراضي السعودية name the country
-        return f"adjective after {before}" if _definite(before) and before not in _STATES else None
+        return f"adjective after {before}" if _definite(before) and _state_word(before) is None else None
     return f"{' '.join(words[:-1])} + adjective"
 
 
@@ -225,17 +245,19 @@ def resolve(gz: Gazetteer, text: str, context: frozenset[str] = frozenset(), bef
             failed = failed or r
     if failed:
         return failed
-    words = fs[0][0].split()
-    if len(words) > 1 and words[0] in _STATES and words[-1] in gz.demonyms:  # الجمهورية اليمنية
-        if c := gz.demonyms[words[-1]]:
-            return _country_of(gz, c, "state")
-    if why := nisba(gz, fs[-1][0].split(), ""):
+    for k, _, how in fs:
+        words = k.split()
+        if how != "head" and len(words) <= 2 and gz.demonyms.get(words[-1]) and (
+                rule := _state_word(words[0] if len(words) > 1 else key(before))):
+            return _country_of(gz, gz.demonyms[words[-1]], rule)  # الجمهورية اليمنية, بالعاصمة [التونسية]
+    if why := nisba(gz, fs[-1][0].split(), key(before)):
         return Resolved(None, "nisba", why)
     return Resolved(None, "unknown", "not in the gazetteer")
 
 
+_NEXT_WORD = re.compile(r"[ \t]+(\w+)")
 _SEP = re.compile(r"\s*[-–—:]\s*")
-_SETTLED = ("unique", "override", "override_country", "state", "ambiguous_city", "context")  # a country for context
+_SETTLED = ("unique", "override", "override_country", "state", "capital", "ambiguous_city", "context")  # a country for context
 
 
 def dateline(gz: Gazetteer, text: str) -> dict | None:
@@ -272,9 +294,10 @@ def _before(text: str, start: int) -> str:
 
 
 def geocode_doc(gz: Gazetteer, doc: dict, ents: list[dict]) -> list[dict]:
-    """One document's entity rows with the geo columns (null for other labels). Two passes: names
+    """One document's entity rows with the geo columns (null for other labels). Three passes: names
     that settle a country without context first; the ambiguous ones and population guesses again
-    with the countries the document names (settled places, actors' country codes, the dateline)."""
+    with the countries the document names (settled places, actors' country codes, the dateline);
+    then unknown names placed by what follows them (_within)."""
     text = doc["text"]
     first = {i: resolve(gz, e["text"], before=_before(text, e["start"]))
              for i, e in enumerate(ents) if e["label"] in LABELS}
@@ -284,16 +307,27 @@ def geocode_doc(gz: Gazetteer, doc: dict, ents: list[dict]) -> list[dict]:
     if (d := dateline(gz, text)) and d["country"]:
         context.add(d["country"])
     ctx = frozenset(context)
-    out = []
-    for i, e in enumerate(ents):
-        r = first.get(i)
-        if r is None:
-            out.append({**e, **NONE})
-            continue
-        if r.rule.split("+")[-1] in ("ambiguous", "population") and ctx:
-            r = resolve(gz, e["text"], ctx, _before(text, e["start"]))
-        out.append({**e, **r.columns()})
-    return out
+    done = {i: resolve(gz, ents[i]["text"], ctx, _before(text, ents[i]["start"]))
+            if r.rule.split("+")[-1] in ("ambiguous", "population") and ctx else r for i, r in first.items()}
+    for i, r in done.items():
+        if r.rule == "unknown":
+            done[i] = _within(gz, text, ents[i], [(ents[j], done[j]) for j in done if j != i]) or r
+    return [{**e, **(done[i].columns() if i in done else NONE)} for i, e in enumerate(ents)]
+
+
+def _within(gz: Gazetteer, text: str, e: dict, places: list[tuple[dict, Resolved]]) -> Resolved | None:
+    """The place containing a name the gazetteer lacks, from what follows it: a nationality adjective
+    (الصخيرات المغربية) or, across في / ب / head words only, a resolved place (قلوة بمنطقة الباحة)."""
+    if (m := _NEXT_WORD.match(text, e["end"])) and (c := gz.demonyms.get(key(m[1]))):
+        return _country_of(gz, c, "within", f"not in the gazetteer; {m[1]} names its country")
+    f, r = min(((f, r) for f, r in places if f["start"] >= e["end"]), key=lambda x: x[0]["start"], default=(None, None))
+    if f is None or r.place is None or r.rule in NOT_PLACES or f["start"] - e["end"] > 25:
+        return None
+    gap, first = key(text[e["end"]:f["start"]]).split(), key(f["text"])[:1]
+    if first not in "وف" and (gap or first == "ب") and all(  # not شقصان جنوب الطائف: near it, not in it
+            w in _IN or _CONTAINER.get(w) or w[:1] == "ب" and _CONTAINER.get(w[1:]) for w in gap):
+        return Resolved(r.place, "within", f"not in the gazetteer; in {f['text']}")
+    return None
 
 
 def geocode(docs: list[dict], entities: list[dict]) -> list[dict]:
