@@ -3,8 +3,8 @@
 usage: python bench/geo_coverage.py [N] [SAMPLE]     (default 500 articles; SAMPLE resolved places to check)
 Prints the LOC/GPE mentions and the share with coordinates, the geo stage's CPU seconds (per 10k
 mentions), the rules that decided, the events with a location_text and the share with coordinates,
-then SAMPLE resolved mentions drawn at random (seed 0) with ±90 characters of their text, to check
-their country by hand.
+the most common event places without coordinates, then SAMPLE resolved mentions drawn at random
+(seed 0) with ±90 characters of their text, to check their country by hand.
 """
 from __future__ import annotations
 
@@ -51,6 +51,8 @@ def main() -> None:
     print("rules:", ", ".join(f"{k} {v}" for k, v in Counter(e["geo_rule"] for e in places).most_common()))
     print(f"{len(events)} events, {len(located)} with a location_text, "
           f"{sum(e['location_geonames_id'] is not None for e in located) / len(located):.3f} of them with coordinates")
+    missing = Counter(e["location_text"] for e in located if e["location_geonames_id"] is None)
+    print("events' places without coordinates, most common:", ", ".join(f"{k} {v}" for k, v in missing.most_common(15)))
     random.seed(0)
     for i, e in enumerate(random.sample(placed, min(sample, len(placed)))):
         t = text[e["doc_id"]]
