@@ -13,7 +13,10 @@ Per sentence, over the text stage's tokens:
    whole whitespace words, clitics included, as ANERcorp marks them. The dictionaries give a span
    its canonical name, actor code and Wikidata id when they know exactly that name (clitic-free
    keys); a span that is or holds a role phrase takes the role's code; a LOC the dictionaries
-   call a GPE is a GPE. A name the dictionaries lack is still an entity, with no code;
+   call a GPE is a GPE. A name the dictionaries lack is still an entity, with no code. A GeoNames
+   name the model leaves untagged is a LOC after a place head (محافظة الضالع: rule gazetteer+head)
+   or a locative preposition (ببنغازي, في دير الزور: gazetteer+pp; a proper-noun reading, or
+   several words of a large place);
 4. a person right after (or before) a role phrase takes the role's code; a role phrase outside the
    model's entities is a mention of its own, label ROLE (an actor for events, no named entity);
 5. within a document a bare surname without a code repeats the coded full name's (rule "+coref");
@@ -23,6 +26,7 @@ Actor codes follow the role valid at the publication date (start/end columns of 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -31,6 +35,8 @@ from operator import itemgetter
 from tasks.arabic import NISBA_ENDS, key, unclitic
 from tasks.dates import MONTH, WEEKDAY, publication_date, resolve_dates
 from tasks.dictionaries import CURATED, load, variants
+from tasks.geo.gazetteer import gazetteer
+from tasks.geo.resolve import HEADS
 from tasks.ner import tag as ner
 from tasks.ner.tag import char_span
 
@@ -40,6 +46,13 @@ _CONNECTORS = frozenset({"بن", "ابن", "ابو", "ابي", "ابا", "عبد
 _DATE_WORDS = frozenset(w for k in (*MONTH, *WEEKDAY) for w in k.split() if w not in ("الاول", "الثاني"))
 NER_LABELS = frozenset({"PERS", "LOC", "ORG"})  # the model's labels kept as entities
 _LEADING = frozenset({"،", ",", ":", "-"})
+# a place the model misses: a GeoNames name after a place head (محافظة الضالع, قضاء مخمور) or a
+# locative preposition (ببنغازي, في دير الزور)
+_PLACE_HEADS = frozenset("محافظه مديريه ناحيه قضاء مدينه بلده قريه ولايه اقليم مقاطعه".split())
+_LOCATIVE = frozenset("في وفي داخل وداخل قرب".split())
+_PLACE_WORDS = 2  # words of such a name at most
+_PLACE_POPULATION = 10_000  # people of a place named after a preposition only, at least
+_COMMON_POPULATION = 100_000  # ... of a name of several words none read as a proper noun (في دير الزور)
 
 
 @dataclass(frozen=True)
@@ -290,6 +303,10 @@ def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, in
         if row["actor_code"] and not any(a < j and i < b for a, (b, _) in rows.items()):
             rows[i] = (j, row)
 
+    for i, j, rule in _missed_places(ex, pos, toks, words, taken, rows):
+        s, e = char_span(doc["text"], toks, i, j, sent["start"], sent["end"])
+        rows[i] = (j, {**_span(doc, toks, i, j, "LOC", rule), "start": s, "end": e, "text": doc["text"][s:e]})
+
     # a name next to a role phrase takes its code; a role phrase outside the model's entities is a ROLE
     ends = {row["end"]: a for a, (_, row) in rows.items()}
     spans = [(a, j) for a, (j, _) in rows.items()]
@@ -307,6 +324,47 @@ def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, in
         else:
             rows[i] = (end, _span(doc, toks, i, end, "ROLE", "role", code=code))
     return [row for _, row in rows.values()]
+
+
+def _missed_places(ex: list, pos: list, toks: list[dict], words: list[bool], taken: list[bool],
+                   rows: dict[int, tuple[int, dict]]) -> list[tuple[int, int, str]]:
+    """(first token, end token, rule) of the GeoNames names the model and the dictionaries left untagged
+    after a place head (rule gazetteer+head) or a locative preposition (gazetteer+pp)."""
+    free = [w and not t for w, t in zip(words, taken)]
+    for a, (b, _) in rows.items():
+        free[a:b] = [False] * (b - a)
+    gz, out, i = gazetteer(), [], 0
+    while i < len(toks):
+        hit = _place_at(gz, ex, pos, toks, free, i) if free[i] else None
+        out += [hit] if hit else []
+        i = hit[1] if hit else i + 1
+    return out
+
+
+def _place_at(gz, ex: list, pos: list, toks: list[dict], free: list[bool], i: int) -> tuple[int, int, str] | None:
+    """The longest GeoNames name from token i on that its cue admits, as (i, end token, rule)."""
+    head = i > 0 and any(k in _PLACE_HEADS for k in ex[i - 1])
+    pp = i > 0 and bool(ex[i - 1]) and ex[i - 1][0] in _LOCATIVE or "ب" in (toks[i].get("segments") or ())[:-1]
+    if not (head or pp) or pos[i].startswith(_CLOSED) or not head and pos[i] == "adj" or any(
+            k in _DATE_WORDS for k in ex[i]):
+        return None  # مقاطعة وأنا, وفي الأربعاء; an adjective only after a head (قضاء مخمور)
+    proper = pos[i] == "noun_prop" or any(g[:1].isupper() for g in re.split("[+;]", toks[i].get("gloss") or ""))  # by;with+Benghazi
+    for j in range(min(len(toks), i + _PLACE_WORDS), i, -1):
+        if not all(free[i:j]):
+            continue
+        if head:
+            least = 0
+        elif proper:
+            least = _PLACE_POPULATION
+        elif j - i > 1 and not any(k.removeprefix("ال") in HEADS for x in range(i, j) for k in ex[x]):
+            least = _COMMON_POPULATION  # not بالمنطقة الجنوبية: a head and an adjective
+        else:
+            continue
+        rest = [ex[x][0] for x in range(i + 1, j)]
+        if any(p.feature in ("region", "city") and p.population >= least
+               for first in ex[i] for p in gz.places(" ".join([first, *rest]))):
+            return i, j, "gazetteer+head" if head else "gazetteer+pp"
+    return None
 
 
 def _lookup(lex: Lexicon, ex: list, lo: list, a: int, j: int) -> Entry | None:
