@@ -5,7 +5,8 @@ Per sentence, over the text stage's tokens:
    also without proclitics (و ف ب ل ك; لل -> ال); UniversalPetrarch's lemma-like names on looser keys
    (no article, nisba/plural endings reduced, lemma). A trigger such as منتخب / شمال / مطار right
    before a place opens the mention. These matches code role phrases (step 2); outside the
-   model's entities only the coded ones are mentions (actors for events: البيت الأبيض, MISC in ANERcorp);
+   model's entities only the coded ones are mentions (actors for events: البيت الأبيض, MISC in
+   ANERcorp), UniversalPetrarch's with label ACTOR (mostly words: نهار, قاعدة; no named entity);
 2. roles: an agent (seeds/agents.csv: وزير الخارجية, الجيش) tied to a country by a demonym
    (seeds/demonyms.csv: الأمريكي), a country in construct state (وزارة دفاع أوكرانيا) or an actor
    (المتحدثة باسم البيت الأبيض) gives country + sector (USAGOV, UKRMIL);
@@ -208,7 +209,7 @@ def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, in
     ex, lo = [k[0] for k in keys], [k[1] for k in keys]
     pos = [t.get("pos") or "" for t in toks]
     taken = [False] * n
-    found: list[list] = []  # [start token, end token, row]
+    found: list[list] = []  # [start token, end token, row, trusted entry]
 
     # 1. dictionary names (curated/CLDR as written; UniversalPetrarch on any key), longest first
     i = 0
@@ -236,14 +237,14 @@ def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, in
             row = _span(doc, toks, i0, j, label, row["rule"] + "+trigger", row["canonical"] if label != "ORG" else None,
                         code if label != "ORG" else None)
             i = i0
-        found.append([i, j, row])
+        found.append([i, j, row, e.trusted])
         taken[i:j] = [True] * (j - i)
         i = j
 
     # 2. roles: agent (+ nested agents) + demonym / country / actor -> country + sector
     demonym = [next((lex.demonyms[k] for k in lo[x] if k in lex.demonyms), None) if words[x] and not taken[x] else None
                for x in range(n)]
-    by_start = {a: (b, row) for a, b, row in found}
+    by_start = {a: (b, row) for a, b, row, _ in found}
     roles = []
     i = 0
     while i < n:
@@ -298,10 +299,12 @@ def _sentence(doc: dict, sent: dict, toks: list[dict], spans: list[tuple[int, in
             row.update(actor_code=role, rule="ner+role")
         rows[a] = (j, row)
 
-    # a coded dictionary name the model does not tag (البيت الأبيض is MISC in ANERcorp) stays an actor mention
-    for i, j, row in found:
+    # a coded dictionary name the model does not tag (البيت الأبيض is MISC in ANERcorp) stays an actor
+    # mention; UniversalPetrarch's alone are mostly words, so label ACTOR, no named entity (مشعل, نهار,
+    # قاعدة: 4 of 55 were names on the ANERcorp tail and AQMAR dev)
+    for i, j, row, trusted in found:
         if row["actor_code"] and not any(a < j and i < b for a, (b, _) in rows.items()):
-            rows[i] = (j, row)
+            rows[i] = (j, row if trusted else {**row, "label": "ACTOR"})
 
     for i, j, rule in _missed_places(ex, pos, toks, words, taken, rows):
         s, e = char_span(doc["text"], toks, i, j, sent["start"], sent["end"])
@@ -361,8 +364,8 @@ def _place_at(gz, ex: list, pos: list, toks: list[dict], free: list[bool], i: in
         else:
             continue
         rest = [ex[x][0] for x in range(i + 1, j)]
-        if any(p.feature in ("region", "city") and p.population >= least
-               for first in ex[i] for p in gz.places(" ".join([first, *rest]))):
+        names = [name for first in ex[i] if len(name := " ".join([first, *rest])) > 2]  # not بآل: ال (Halle)
+        if any(p.feature in ("region", "city") and p.population >= least for name in names for p in gz.places(name)):
             return i, j, "gazetteer+head" if head else "gazetteer+pp"
     return None
 

@@ -38,7 +38,9 @@ PLOVER_TYPES = (
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
     "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
 )
-ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE", "ROLE")  # ROLE: a coded role phrase (وزير الخارجية الأمريكي), no name
+# ROLE: a coded role phrase (وزير الخارجية الأمريكي), no name; ACTOR: a UniversalPetrarch actor the NER model
+# leaves untagged (an actor for events, rarely a name)
+ENTITY_LABELS = ("PERS", "ORG", "LOC", "GPE", "DATE", "ROLE", "ACTOR")
 REJECT_STAGES = ("ingest", "clean", "segment", "extract", "quality")
 MODALITIES = ("asserted", "future", "conditional", "readiness", "hypothetical", "question")
 DATE_GRANULARITY = ("day", "month", "year", "week", "relative", "publication")

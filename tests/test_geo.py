@@ -224,7 +224,9 @@ def test_a_people_is_no_event_place():
     doc, sents, toks, ents = analyse_many([(d["text"], d["id"])], d.get("published_at"))[0]
     ents = geocode([doc], ents)
     armenians = [e for e in ents if e["text"] == "الأرمن"]  # هاجرت هربا من مذبحة الأرمن عام 1915
-    assert armenians and all(e["geo_rule"] == "people" and e["geonames_id"] is None for e in armenians)
+    # the model leaves it untagged: UniversalPetrarch's match is an ACTOR (never geocoded), else rule people
+    assert armenians and all(e["geonames_id"] is None and (e["label"] == "ACTOR" or e["geo_rule"] == "people")
+                             for e in armenians)
     start = doc["text"].index("مذبحة")
     sid = armenians[0]["sentence_id"]
     loc = event_place(start, start + len("مذبحة"), [t for t in toks if t["sentence_id"] == sid],

@@ -8,7 +8,7 @@ from tasks.events.match import Match, Sent
 from tasks.events.seeds import seeds
 from tasks.events.tokens import QUOTES, Tok, has, trim
 
-ACTOR_LABELS = ("PERS", "ORG", "GPE", "LOC", "ROLE")  # entity labels that name actors (ROLE: a coded role phrase)
+ACTOR_LABELS = ("PERS", "ORG", "GPE", "LOC", "ROLE", "ACTOR")  # entity labels that name actors (tasks.schema)
 
 _TARGET_PREP = {"علي", "ضد", "مع", "الي", "بين", "تجاه", "نحو"}
 _TIME_PREP = {"قبل", "بعد", "خلال", "منذ", "اثناء", "حوالي"}

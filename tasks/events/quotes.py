@@ -50,7 +50,7 @@ def _speaker(text: str, toks: list[Tok], v: int, ents: list[dict], prev: dict | 
         end = next((j for j in range(v + 1, min(v + 12, len(toks)))
                     if toks[j].verb or toks[j].comp or toks[j].surface in QUOTES), len(toks))
         named = [x for x in ents if t.end <= x["start"] < toks[end - 1].end and x.get("actor_code")
-                 and x["label"] in ("PERS", "ORG", "ROLE")]
+                 and x["label"] in ("PERS", "ORG", "ROLE", "ACTOR")]
         if named:
             return entity_actor(next((x for x in named if x["label"] == "PERS"), named[0]))
         subj = subject_of(toks, v + 1, cb, ents)

@@ -1,6 +1,6 @@
 """Train the NER CRF on ANERcorp's training part and measure it; writes models/ner/.
 
-    python -m tasks.ner.train [--out DIR] [--dev-only]
+    python -m tasks.ner.train [--out DIR] [--dev-only] [--dev-out DIR]
 
 The gold sentences go through the real text stage (tasks.segment.process_text: the tokens, ATB
 segments and camel-tools readings the pipeline tags at run time), each token takes the BIO/BILOU
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -150,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder (default ../shared)")
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--dev-only", action="store_true", help="measure the 90%% model; write nothing")
+    ap.add_argument("--dev-out", type=Path, default=None,
+                    help="also write the 90%% model there (a model folder for KHABAR_NER_MODEL) with the dev tail as "
+                         "anercorp_dev.jsonl, to measure the whole pipeline on sentences the model never saw")
     args = ap.parse_args(argv)
     clusters_path = args.out / "clusters.tsv"
     clusters = load_clusters(clusters_path) if "clusters" in RECIPE["groups"] else {}
@@ -161,25 +165,40 @@ def main(argv: list[str] | None = None) -> None:
     data_head, data_tail, aqmar = analyse(head), analyse(tail), analyse(read_gold(args.shared / AQMAR))
     dev = dev_run(data_head, {"anercorp_dev": data_tail, "aqmar_dev": aqmar}, clusters, RECIPE, gaz)
     print(json.dumps(dev), f"({time.time() - t0:.0f}s)", flush=True)
-    if args.dev_only:
-        return
-    model = args.out / "ner.crfsuite"
-    fit(data_head + data_tail, Featurizer(RECIPE["groups"], RECIPE["window"], clusters, gaz), RECIPE, model)
+    if args.dev_out:
+        args.dev_out.mkdir(parents=True, exist_ok=True)
+        if clusters:
+            shutil.copyfile(clusters_path, args.dev_out / clusters_path.name)
+        with (args.dev_out / "anercorp_dev.jsonl").open("w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in tail)
+        write(args.dev_out, data_head, "the first 90% of ner_anercorp_train.jsonl (the dev model)", dev, head, tail,
+              clusters, gaz, args.shared, lists)
+    if not args.dev_only:
+        write(args.out, data_head + data_tail, "all of ner_anercorp_train.jsonl (3,922 sentences); dev figures from "
+              "the same recipe trained on its first 90% and measured on its last 10% and on AQMAR dev",
+              dev, head, tail, clusters, gaz, args.shared, lists)
+
+
+def write(out: Path, data, trained_on: str, dev: dict, head: list, tail: list, clusters: dict, gaz: dict,
+          shared: Path, lists: Path) -> None:
+    """Train the recipe on `data` into out/ner.crfsuite and write its card."""
+    model = out / "ner.crfsuite"
+    clusters_path = out / "clusters.tsv"
+    fit(data, Featurizer(RECIPE["groups"], RECIPE["window"], clusters, gaz), RECIPE, model)
     seeds = sorted(p for p in SEEDS.glob("*.csv"))
     card = {
         "name": "khabar-ner", "version": VERSION,
         "model": "linear-chain CRF (python-crfsuite, L-BFGS, L1 + L2) over text-stage tokens",
-        "trained_on": "all of ner_anercorp_train.jsonl (3,922 sentences); dev figures from the same recipe "
-                      "trained on its first 90% and measured on its last 10% and on AQMAR dev",
+        "trained_on": trained_on,
         "recipe": RECIPE,
         "dev": dev,
         "dev_split": {"train_rows": len(head), "dev_rows": len(tail)},
         "files": {"model": {"name": model.name, "sha256": sha256(model)}} | (
             {"clusters": {"name": clusters_path.name, "sha256": sha256(clusters_path)}} if clusters else {}),
         "lists": list_hashes(lists),  # the tagger refuses other lists than these
-        "inputs": {str(p): sha256(args.shared / p) for p in (TRAIN, AQMAR)} | {f"seeds/{p.name}": sha256(p) for p in seeds},
+        "inputs": {str(p): sha256(shared / p) for p in (TRAIN, AQMAR)} | {f"seeds/{p.name}": sha256(p) for p in seeds},
     }
-    (args.out / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {model} ({model.stat().st_size / 2**20:.1f} MB) and card.json")
 
 
