@@ -108,6 +108,7 @@ def caches() -> None:
     m, crf = segment.morph(), tag.model()
     drop(f"Morph readings ({len(m.cache) + len(m._old):,})", lambda: (m.cache.clear(), m._old.clear()))
     drop(f"NER score vectors ({len(crf._scores):,})", crf._scores.clear)
+    drop(f"NER feature lists ({len(crf.featurizer._cache):,}; training's, unused when tagging)", crf.featurizer._cache.clear)
     import pyarrow as pa
     print(f"left: {mib():,.0f} MiB, of which Arrow buffers {pa.total_allocated_bytes() / 2**20:,.0f} MiB")
 

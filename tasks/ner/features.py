@@ -128,18 +128,21 @@ class Featurizer:
         return t["norm"], t["pos"], t["lemma"], t["gloss"], *t["segments"]
 
     def type_of(self, t: dict) -> tuple[list[str], dict[int, list[str]]]:
-        """(own features, {offset: features it gives the token that far away}) of a token."""
+        """(own features, {offset: features it gives the token that far away}) of a token, cached."""
         key = self.key(t)
         hit = self._cache.get(key)
         if hit is None:
             if len(self._cache) > 200_000:
                 self._cache.clear()
-            hit = self._compute(*key[:4], key[4:])
-            if self.known is not None:
-                k = self.known
-                hit = [x for x in hit[0] if x in k], {o: [x for x in c if x in k] for o, c in hit[1].items()}
-            self._cache[key] = hit
+            hit = self._cache[key] = self.features(key)
         return hit
+
+    def features(self, key: tuple) -> tuple[list[str], dict[int, list[str]]]:
+        """type_of for a token's key, uncached (the tagger caches the score vectors these give)."""
+        own, ctx = self._compute(*key[:4], key[4:])
+        if (k := self.known) is None:
+            return own, ctx
+        return [x for x in own if x in k], {o: [x for x in c if x in k] for o, c in ctx.items()}
 
     def _compute(self, w: str, pos: str | None, lemma: str | None, gloss: str | None,
                  segs: tuple[str, ...]) -> tuple[list[str], dict[int, list[str]]]:

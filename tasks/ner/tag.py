@@ -57,7 +57,7 @@ model never weighted are left out of the cached lists.
         if hit is None:
             if len(self._scores) > self.CACHE:
                 self._scores.clear()
-            own, ctx = self.featurizer.type_of(t)
+            own, ctx = self.featurizer.features(key)
             w, zero = self.weights, np.zeros(len(self.labels))
             hit = self._scores[key] = np.array([sum((w[x] for x in own), zero)]
                                                + [sum((w[x] for x in ctx[o]), zero) for o in self.offsets])
