@@ -22,7 +22,7 @@ class Model:
     score vectors are cached per word type and a sentence's scores are a few array sums. Viterbi
     over them with the transition weights gives what pycrfsuite's Tagger gives (tests check it),
     without turning ~20 feature strings per token into crfsuite attributes each time. Features the
-model never weighted are left out of the cached lists.
+model never weighted are left out of the lists summed.
     """
 
     CACHE = 100_000  # word types whose score vectors are kept (~0.5 kB each)
